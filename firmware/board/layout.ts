@@ -1,0 +1,34 @@
+// The flash layout of one board, as the build compiles it into every image.
+// Validated on the host (host/build/board.ts), so device code trusts it.
+
+/** A range of flash addresses, [start, start + size). */
+export interface Region {
+  name: string;
+  start: number;
+  size: number;
+}
+
+export interface BoardLayout {
+  /** Short board name, also the dist/ folder name. */
+  name: string;
+  /** All addresses `require("Flash")` accepts on this board. */
+  flash: Region;
+  /** Erase unit in bytes; every region starts and ends on a page boundary. */
+  pageSize: number;
+  /** Code slots, each holding one application image. */
+  slots: Region[];
+  /** Pages given to the power-safe boot record. */
+  bootRecord: Region;
+  /** Where the interpreter keeps Storage: never written raw. */
+  storage: Region;
+  /** Other regions raw writes must never touch (the running interpreter, its data). */
+  reserved: Region[];
+}
+
+export function regionEnd(r: Region): number {
+  return r.start + r.size;
+}
+
+export function overlaps(a: Region, b: Region): boolean {
+  return a.start < regionEnd(b) && b.start < regionEnd(a);
+}

@@ -1,0 +1,64 @@
+// The rollup configuration for every board and image: one self-contained,
+// Espruino-safe script per entry point under dist/<board>/.
+import typescript from "@rollup/plugin-typescript";
+import type { RollupOptions } from "rollup";
+import { loadBoard, listBoards } from "./board.ts";
+import { espruinoTslib } from "./espruino-tslib.ts";
+import { espruinoOutput } from "./espruino-output.ts";
+import { virtualBuild } from "./virtual-build.ts";
+
+/** Device entry points: image name → source. */
+export const IMAGES: Record<string, string> = {
+  loader: "firmware/loader/main.ts",
+  app: "firmware/app/main.ts",
+};
+
+export interface BuildSettings {
+  boards: string[];
+  firmwareVersion: string;
+  shrink: boolean;
+  outDir: string;
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv, defaultVersion: string): BuildSettings {
+  return {
+    boards: env.FOTA_BOARD ? env.FOTA_BOARD.split(",") : listBoards(),
+    firmwareVersion: env.FOTA_VERSION || defaultVersion,
+    shrink: env.FOTA_MINIFY !== "0",
+    outDir: env.FOTA_OUT || "dist",
+  };
+}
+
+export function rollupConfigs(settings: BuildSettings): RollupOptions[] {
+  const configs: RollupOptions[] = [];
+  for (const boardName of settings.boards) {
+    const board = loadBoard(boardName);
+    for (const [image, input] of Object.entries(IMAGES)) {
+      configs.push({
+        input,
+        onwarn(warning) {
+          // A warning hides a real problem on a board we cannot debug: fail.
+          throw new Error(`${boardName}/${image}: ${warning.message}`);
+        },
+        plugins: [
+          espruinoTslib(),
+          virtualBuild(board.layout, settings.firmwareVersion),
+          typescript({ tsconfig: "firmware/tsconfig.json", outputToFilesystem: false }),
+          espruinoOutput({
+            shrink: settings.shrink,
+            budget: board.imageBudget[image] ? { [`${image}.js`]: board.imageBudget[image] } : {},
+            onSize: (file, bytes, limit) =>
+              console.log(`${boardName}/${file}: ${bytes} bytes${limit ? ` (budget ${limit}, ${Math.round((100 * bytes) / limit)}%)` : ""}`),
+          }),
+        ],
+        output: {
+          file: `${settings.outDir}/${boardName}/${image}.js`,
+          format: "iife",
+          strict: false,
+          sourcemap: true,
+        },
+      });
+    }
+  }
+  return configs;
+}
