@@ -32,9 +32,16 @@ const REJECTED_SYNTAX = new Map<string, string>(Object.entries({
   MetaProperty: "new.target / import.meta are not supported",
 }));
 
+/** Regular expression syntax the interpreter's engine gets wrong (measured: no error, wrong result). */
+const UNSUPPORTED_REGEX: [RegExp, string][] = [
+  [/(^|[^\\])\{\d/, "counted repetition {n} / {n,m} never matches: repeat the atom or check lengths in code"],
+  [/\(\?/, "groups starting with (? (non-capturing, lookaround, named) never match: use plain (…) groups"],
+  [/\$\{|\\\$\\\{/, "a literal \"${\" in a regex literal is misparsed as a template: build it with new RegExp or match in code"],
+];
+
 /** Globals the interpreter does not have. */
 const MISSING_GLOBALS = new Set([
-  "Map", "Set", "WeakMap", "WeakSet", "WeakRef", "Symbol", "Proxy", "Reflect",
+  "RangeError", "EvalError", "URIError", "Intl", "escape", "Map", "Set", "WeakMap", "WeakSet", "WeakRef", "Symbol", "Proxy", "Reflect",
   "TextEncoder", "TextDecoder", "Iterator", "BigInt", "queueMicrotask",
   "structuredClone", "Buffer", "globalThis", "FinalizationRegistry",
 ]);
@@ -42,15 +49,21 @@ const MISSING_GLOBALS = new Set([
 /** Static members of built-ins the interpreter does not have. */
 const MISSING_MEMBERS = new Map<string, string[]>(Object.entries({
   Array: ["from", "of"],
-  Number: ["isInteger", "isSafeInteger", "MAX_SAFE_INTEGER", "MIN_SAFE_INTEGER", "EPSILON"],
-  Math: ["imul", "clz32", "fround", "trunc", "sign", "log2", "log10", "hypot", "cbrt"],
-  Object: ["freeze", "isFrozen", "seal", "isSealed", "preventExtensions", "fromEntries", "getOwnPropertySymbols"],
+  Number: ["isInteger", "isSafeInteger", "isFinite", "isNaN", "parseFloat", "parseInt", "MAX_SAFE_INTEGER", "MIN_SAFE_INTEGER", "EPSILON"],
+  Math: ["imul", "clz32", "fround", "trunc", "log2", "log10", "hypot", "cbrt"],
+  Object: ["freeze", "isFrozen", "seal", "isSealed", "preventExtensions", "is", "getOwnPropertySymbols"],
+  Date: ["UTC"],
   String: ["raw", "fromCodePoint"],
   Promise: ["race", "allSettled", "any"],
 }));
 
 /** Instance methods the interpreter lacks, whatever the object. */
-const MISSING_METHODS = new Map([["finally", "Promise#finally is not supported: use then(f, f)"]]);
+const MISSING_METHODS = new Map([
+  ["finally", "Promise#finally is not supported: use then(f, f)"],
+  ...["reduceRight", "lastIndexOf", "flat", "flatMap", "copyWithin", "findLast", "trimStart", "trimEnd", "codePointAt",
+    "normalize", "localeCompare", "toPrecision", "toExponential", "isPrototypeOf", "propertyIsEnumerable"]
+    .map((m): [string, string] => [m, `.${m}() does not exist on the interpreter (on strings, even reading it throws)`]),
+]);
 
 /** Built-ins whose prototype methods cannot be reached as X.prototype.m. */
 const BUILTIN_CONSTRUCTORS = new Set([
@@ -87,6 +100,26 @@ export function checkEspruinoCompat(code: string): Finding[] {
   visitors.FunctionDeclaration = visitFunction;
   visitors.FunctionExpression = visitFunction;
   visitors.ArrowFunctionExpression = visitFunction;
+  visitors.BinaryExpression = (node) => {
+    if ((node as Node).operator === "**") report(node as Node, "the ** operator is not supported: use Math.pow");
+  };
+  visitors.AssignmentExpression = (node) => {
+    if ((node as Node).operator === "**=") report(node as Node, "the **= operator is not supported: use Math.pow");
+  };
+  visitors.Property = (node, _state, ancestors) => {
+    const parent = (ancestors as Node[])[ancestors.length - 2];
+    if ((node as Node).computed && parent?.type === "ObjectExpression") {
+      report(node as Node, "computed keys in object literals ({[k]: v}) are not supported");
+    }
+  };
+  visitors.Literal = (node) => {
+    const regex = (node as Node).regex as { pattern: string; flags: string } | undefined;
+    if (!regex) return;
+    for (const [pattern, why] of UNSUPPORTED_REGEX) {
+      if (pattern.test(regex.pattern)) report(node as Node, `regular expression /${regex.pattern}/: ${why}`);
+    }
+    if (/[suyvd]/.test(regex.flags)) report(node as Node, `regular expression flag(s) "${regex.flags}" are not supported (only g, i, m)`);
+  };
   visitors.ArrayExpression = (node) => {
     if ((node as Node).elements.some((el: Node | null) => el === null)) {
       report(node as Node, "array literal with a hole (e.g. [a, , b]) fails inside skipped switch cases");
