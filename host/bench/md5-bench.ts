@@ -1,0 +1,167 @@
+// `npm run bench:md5`: the firmware's MD5 (firmware/crypto/md5.ts) against the
+// plain reference (host/bench/md5-reference.ts) over the same 64 KB, in one
+// script built by the same pipeline as the shipped images, run in Node and, when
+// ESPRUINO_BIN is set, on the real interpreter. Prints bytes/s and the ratio.
+import { rollup, type Plugin } from "rollup";
+import typescript from "@rollup/plugin-typescript";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import vm from "node:vm";
+import { espruinoTslib } from "../build/espruino-tslib.ts";
+import { espruinoOutput } from "../build/espruino-output.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const SIZE = 64 * 1024;
+/** The fast MD5 is fed as the firmware feeds it when checking a slot: one flash page at a time. */
+const CHUNK = 1024;
+const MARK = "MD5BENCH ";
+
+/**
+ * The benchmark, as device code (ES5: it is not compiled, only bundled).
+ * Data: xorshift32 bytes, the same in every runtime; the host recomputes them.
+ */
+const ENTRY_ID = "\0md5-bench-entry";
+const ENTRY = `
+import { Md5 } from ${JSON.stringify(join(ROOT, "firmware/crypto/md5.ts"))};
+import { md5Reference } from ${JSON.stringify(join(ROOT, "host/bench/md5-reference.ts"))};
+var data = new Uint8Array(${SIZE});
+var s = 2463534242 | 0;
+for (var i = 0; i < data.length; i++) {
+  s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+  data[i] = s & 255;
+}
+var t0 = getTime();
+var md5 = new Md5();
+for (var at = 0; at < data.length; at += ${CHUNK}) md5.update(data.subarray(at, at + ${CHUNK}));
+var fast = md5.digest();
+var t1 = getTime();
+var reference = md5Reference(data);
+var t2 = getTime();
+print(${JSON.stringify(MARK)} + JSON.stringify({ fast: fast, fastSeconds: t1 - t0, reference: reference, referenceSeconds: t2 - t1 }));
+`;
+
+interface Result {
+  fast: string;
+  fastSeconds: number;
+  reference: string;
+  referenceSeconds: number;
+}
+
+function benchEntry(): Plugin {
+  return {
+    name: "md5-bench-entry",
+    resolveId: (source) => (source === ENTRY_ID ? ENTRY_ID : null),
+    load: (id) => (id === ENTRY_ID ? ENTRY : null),
+  };
+}
+
+/**
+ * The firmware's compiler settings, with the reference MD5 added to the program
+ * (the TypeScript plugin compiles only files its tsconfig lists).
+ */
+function benchTsconfig(dir: string): string {
+  const path = join(dir, "tsconfig.json");
+  const config = {
+    extends: join(ROOT, "firmware/tsconfig.json"),
+    include: [join(ROOT, "firmware/**/*.ts"), join(ROOT, "host/bench/md5-reference.ts")],
+  };
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+async function build(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "md5-bench-build-"));
+  try {
+    return await bundleWith(benchTsconfig(dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function bundleWith(tsconfig: string): Promise<string> {
+  const bundle = await rollup({
+    input: ENTRY_ID,
+    plugins: [
+      benchEntry(),
+      espruinoTslib(),
+      typescript({ tsconfig, filterRoot: ROOT, outputToFilesystem: false }),
+      espruinoOutput({ shrink: true, budget: {} }),
+    ],
+    onwarn(warning) {
+      throw new Error(`md5 bench build: ${warning.message}`);
+    },
+  });
+  const { output } = await bundle.generate({ format: "iife", strict: false, sourcemap: true });
+  await bundle.close();
+  return output[0].code;
+}
+
+function expectedData(): Uint8Array {
+  const data = new Uint8Array(SIZE);
+  let s = 2463534242 | 0;
+  for (let i = 0; i < SIZE; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    data[i] = s & 255;
+  }
+  return data;
+}
+
+function parseResult(output: string, where: string): Result {
+  const line = output.split(/\r?\n/).find((l) => l.startsWith(MARK));
+  if (!line) throw new Error(`${where}: no result line in its output:\n${output}`);
+  return JSON.parse(line.slice(MARK.length)) as Result;
+}
+
+/** Node's JIT needs warming up: the best of several runs. */
+function runInNode(code: string, runs = 5): Result {
+  let best: Result | undefined;
+  for (let run = 0; run < runs; run++) {
+    let printed = "";
+    const context = vm.createContext({
+      getTime: () => performance.now() / 1000,
+      print: (...args: unknown[]) => (printed += args.join(" ") + "\n"),
+    });
+    vm.runInContext(code, context);
+    const r = parseResult(printed, "Node");
+    best = best ? { ...r, fastSeconds: Math.min(best.fastSeconds, r.fastSeconds), referenceSeconds: Math.min(best.referenceSeconds, r.referenceSeconds) } : r;
+  }
+  return best!;
+}
+
+function runOnInterpreter(code: string, bin: string): Result {
+  const dir = mkdtempSync(join(tmpdir(), "md5-bench-"));
+  try {
+    writeFileSync(join(dir, "bench.js"), code);
+    const out = execFileSync(bin, ["bench.js"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"], timeout: 120_000, encoding: "latin1" });
+    return parseResult(out, "the interpreter");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(where: string, r: Result, expected: string): boolean {
+  const fastRate = SIZE / r.fastSeconds;
+  const referenceRate = SIZE / r.referenceSeconds;
+  const correct = r.fast === expected && r.reference === expected;
+  console.log(
+    `${where.padEnd(12)} fast ${Math.round(fastRate).toLocaleString("en")} B/s (${r.fastSeconds.toFixed(3)} s)  ` +
+      `reference ${Math.round(referenceRate).toLocaleString("en")} B/s (${r.referenceSeconds.toFixed(3)} s)  ` +
+      `ratio ${(fastRate / referenceRate).toFixed(2)}x  ${correct ? "digests correct" : `WRONG DIGEST: fast ${r.fast}, reference ${r.reference}, expected ${expected}`}`,
+  );
+  return correct;
+}
+
+const code = await build();
+const expected = createHash("md5").update(expectedData()).digest("hex");
+console.log(`MD5 over ${SIZE} bytes (fast MD5 fed ${CHUNK} bytes at a time); bench script ${code.length} bytes`);
+let ok = report("Node", runInNode(code), expected);
+const bin = process.env.ESPRUINO_BIN;
+if (bin) ok = report("interpreter", runOnInterpreter(code, bin), expected) && ok;
+else console.log("interpreter  skipped: set ESPRUINO_BIN to the Espruino Linux binary to measure it");
+if (!ok) process.exitCode = 1;
