@@ -1,10 +1,11 @@
 // The rollup configuration for every board and image: one self-contained,
 // Espruino-safe script per entry point under dist/<board>/.
 import typescript from "@rollup/plugin-typescript";
-import type { RollupOptions } from "rollup";
+import type { Plugin, RollupOptions } from "rollup";
+import type { BoardLayout } from "../../firmware/board/layout.ts";
 import { loadBoard, listBoards } from "./board.ts";
 import { espruinoTslib } from "./espruino-tslib.ts";
-import { espruinoOutput } from "./espruino-output.ts";
+import { espruinoOutput, type OutputOptions } from "./espruino-output.ts";
 import { virtualBuild } from "./virtual-build.ts";
 
 /** Device entry points: image name → source. */
@@ -29,6 +30,16 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, defaultVersion: string):
   };
 }
 
+/** The plugins that turn device TypeScript into a script the interpreter runs. */
+export function firmwarePlugins(options: { layout: BoardLayout; firmwareVersion: string } & OutputOptions): Plugin[] {
+  return [
+    espruinoTslib(),
+    virtualBuild(options.layout, options.firmwareVersion),
+    typescript({ tsconfig: "firmware/tsconfig.json", outputToFilesystem: false }),
+    espruinoOutput(options),
+  ];
+}
+
 export function rollupConfigs(settings: BuildSettings): RollupOptions[] {
   const configs: RollupOptions[] = [];
   for (const boardName of settings.boards) {
@@ -40,17 +51,14 @@ export function rollupConfigs(settings: BuildSettings): RollupOptions[] {
           // A warning hides a real problem on a board we cannot debug: fail.
           throw new Error(`${boardName}/${image}: ${warning.message}`);
         },
-        plugins: [
-          espruinoTslib(),
-          virtualBuild(board.layout, settings.firmwareVersion),
-          typescript({ tsconfig: "firmware/tsconfig.json", outputToFilesystem: false }),
-          espruinoOutput({
-            shrink: settings.shrink,
-            budget: board.imageBudget[image] ? { [`${image}.js`]: board.imageBudget[image] } : {},
-            onSize: (file, bytes, limit) =>
-              console.log(`${boardName}/${file}: ${bytes} bytes${limit ? ` (budget ${limit}, ${Math.round((100 * bytes) / limit)}%)` : ""}`),
-          }),
-        ],
+        plugins: firmwarePlugins({
+          layout: board.layout,
+          firmwareVersion: settings.firmwareVersion,
+          shrink: settings.shrink,
+          budget: board.imageBudget[image] ? { [`${image}.js`]: board.imageBudget[image] } : {},
+          onSize: (file, bytes, limit) =>
+            console.log(`${boardName}/${file}: ${bytes} bytes${limit ? ` (budget ${limit}, ${Math.round((100 * bytes) / limit)}%)` : ""}`),
+        }),
         output: {
           file: `${settings.outDir}/${boardName}/${image}.js`,
           format: "iife",

@@ -35,6 +35,7 @@ const REJECTED_SYNTAX = new Map<string, string>(Object.entries({
 /** Regular expression syntax the interpreter's engine gets wrong (measured: no error, wrong result). */
 const UNSUPPORTED_REGEX: [RegExp, string][] = [
   [/(^|[^\\])\{\d/, "counted repetition {n} / {n,m} never matches: repeat the atom or check lengths in code"],
+  [/(^|[^\\])\//, "an unescaped / (inside a character class) ends the literal on the interpreter: write \\/"],
   [/\(\?/, "groups starting with (? (non-capturing, lookaround, named) never match: use plain (…) groups"],
   [/\$\{|\\\$\\\{/, "a literal \"${\" in a regex literal is misparsed as a template: build it with new RegExp or match in code"],
 ];
@@ -43,7 +44,7 @@ const UNSUPPORTED_REGEX: [RegExp, string][] = [
 const MISSING_GLOBALS = new Set([
   "RangeError", "EvalError", "URIError", "Intl", "escape", "Map", "Set", "WeakMap", "WeakSet", "WeakRef", "Symbol", "Proxy", "Reflect",
   "TextEncoder", "TextDecoder", "Iterator", "BigInt", "queueMicrotask",
-  "structuredClone", "Buffer", "globalThis", "FinalizationRegistry",
+  "structuredClone", "Buffer", "FinalizationRegistry",
 ]);
 
 /** Static members of built-ins the interpreter does not have. */
@@ -135,7 +136,7 @@ export function checkEspruinoCompat(code: string): Finding[] {
   visitors.MemberExpression = (node, _state, ancestors) => {
     const m = node as Node;
     const name = memberName(m);
-    if (name === undefined || isFeatureDetected(ancestors as Node[])) return;
+    if (name === undefined || isTypeofOperand(ancestors as Node[]) || isFeatureDetected(ancestors as Node[])) return;
     const object = m.object as Node;
     if (object.type === "Identifier" && !declared.has(object.name)) {
       if (MISSING_MEMBERS.get(object.name)?.includes(name)) {

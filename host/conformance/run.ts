@@ -1,0 +1,26 @@
+// `npm run conformance`: every case in the simulator and, when ESPRUINO_BIN
+// points at a Linux build of the interpreter, on the interpreter too.
+import { buildForInterpreter, loadCases, runInSimulator, runOnInterpreter } from "./cases.ts";
+
+const bin = process.env.ESPRUINO_BIN;
+const filter = process.argv[2];
+let failures = 0;
+let ran = { sim: 0, interpreter: 0 };
+for (const c of loadCases().filter((c) => !filter || c.name.includes(filter))) {
+  const code = await buildForInterpreter(c.source);
+  const last = c.expected[c.expected.length - 1];
+  const results: [string, string[]][] = [["sim", await runInSimulator(code, last)]];
+  ran.sim++;
+  if (bin) {
+    results.push(["interpreter", runOnInterpreter(bin, code)]);
+    ran.interpreter++;
+  }
+  for (const [where, lines] of results) {
+    const ok = JSON.stringify(lines) === JSON.stringify(c.expected);
+    if (!ok) failures++;
+    console.log(`${ok ? "pass" : "FAIL"}  ${c.name.padEnd(24)} ${where}`);
+    if (!ok) console.log(`  expected: ${JSON.stringify(c.expected)}\n  printed:  ${JSON.stringify(lines)}`);
+  }
+}
+console.log(`\ncases run: ${ran.sim} in the simulator, ${ran.interpreter} on the interpreter${bin ? ` (${bin})` : " (ESPRUINO_BIN not set)"}; ${failures} failed`);
+process.exit(failures === 0 ? 0 : 1);

@@ -1,0 +1,231 @@
+// A simulated board as tests and tools see it: it powers on, prints to its
+// console, restarts on E.reboot(), on a watchdog timeout and after a power
+// cut, always over the same flash file. Each power-on is its own process, so
+// nothing but flash survives a restart and a hung script can trip the watchdog.
+import { fork, type ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { fileURLToPath } from "node:url";
+import { loadBoard } from "../build/board.ts";
+import { SimFlash } from "./flash.ts";
+import { SimStorage } from "./storage.ts";
+import { EXIT, type DeviceConfig, type DeviceMessage, type SupervisorMessage } from "./protocol.ts";
+
+const DEVICE_MAIN = fileURLToPath(new URL("./device-main.ts", import.meta.url));
+
+export interface SimBoardOptions {
+  board: string;
+  flashFile: string;
+  /** Serve the console on this TCP port (0: any free port). */
+  consolePort?: number;
+  /** Copy console output to this process's stdout with a prefix (for `npm run sim` and demos). */
+  echo?: string;
+  /** Extra environment for the board's process. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export type BootReason = "power-on" | "reboot" | "watchdog" | "power-cut" | "power-cycle";
+
+/** Writes files into a board's Storage before it powers on (what a flasher does). */
+export function writeStorage(board: string, flashFile: string, files: Record<string, string>): void {
+  const { layout } = loadBoard(board);
+  const flash = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize, file: flashFile });
+  const storage = new SimStorage(flash, layout.storage, layout.pageSize);
+  for (const [name, content] of Object.entries(files)) storage.write(name, content);
+}
+
+export class SimBoard extends EventEmitter {
+  /** Every console line, across all power-ons, without line ends. */
+  readonly lines: string[] = [];
+  boots = 0;
+  lastBootReason: BootReason = "power-on";
+  consolePort: number | undefined;
+  private child: ChildProcess | undefined;
+  private partial = "";
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private watchdogMs = 0;
+  private stopped = false;
+  private nextEvalId = 1;
+  private pendingPowerCut: DeviceConfig["powerCut"];
+
+  private constructor(private readonly options: SimBoardOptions) {
+    super();
+  }
+
+  static async start(options: SimBoardOptions): Promise<SimBoard> {
+    const board = new SimBoard(options);
+    await board.powerOn("power-on");
+    return board;
+  }
+
+  /**
+   * Resolves with the first console line matching, among those printed from
+   * line index `since` on (default: all since the board was started).
+   */
+  waitFor(pattern: RegExp, timeoutMs = 10_000, since = 0): Promise<string> {
+    const seen = this.lines.slice(since).find((l) => pattern.test(l));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off("line", onLine);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern} on the board's console; last lines:\n${this.lines.slice(-15).join("\n")}`));
+      }, timeoutMs);
+      const onLine = (line: string) => {
+        if (!pattern.test(line)) return;
+        clearTimeout(timer);
+        this.off("line", onLine);
+        resolve(line);
+      };
+      this.on("line", onLine);
+    });
+  }
+
+  /** The N-th flash write or erase from now loses power ("torn": half done). */
+  cutPowerAfter(opsFromNow: number, mode: "clean" | "torn" = "clean"): void {
+    this.send({ type: "power-cut", opsFromNow, mode });
+  }
+
+  /** Arms a power cut counted from the next power-on. */
+  cutPowerOnNextBoot(opsFromNow: number, mode: "clean" | "torn" = "clean"): void {
+    this.pendingPowerCut = { opsFromNow, mode };
+  }
+
+  dropNetwork(): void {
+    this.send({ type: "network-drop" });
+  }
+
+  stallNetwork(on: boolean): void {
+    this.send({ type: "network-stall", on });
+  }
+
+  /** Evaluates an expression in the running device and returns its JSON. */
+  evaluate(code: string): Promise<unknown> {
+    const id = this.nextEvalId++;
+    return new Promise((resolve, reject) => {
+      const onMessage = (msg: DeviceMessage) => {
+        if (msg.type !== "eval-result" || msg.id !== id) return;
+        this.child?.off("message", onMessage);
+        if (msg.error) reject(new Error(msg.error));
+        else resolve(msg.value === "undefined" ? undefined : JSON.parse(msg.value!));
+      };
+      this.child?.on("message", onMessage);
+      this.send({ type: "eval", id, code });
+    });
+  }
+
+  /** Pulls the plug and plugs it back in. */
+  async powerCycle(): Promise<void> {
+    await this.kill();
+    await this.powerOn("power-cycle");
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.kill();
+  }
+
+  private send(msg: SupervisorMessage): void {
+    this.child?.send(msg);
+  }
+
+  private powerOn(reason: BootReason): Promise<void> {
+    this.boots++;
+    this.lastBootReason = reason;
+    this.watchdogMs = 0;
+    clearTimeout(this.watchdogTimer);
+    const config: DeviceConfig = {
+      board: this.options.board,
+      flashFile: this.options.flashFile,
+      consolePort: this.options.consolePort ?? this.consolePort,
+      powerCut: this.pendingPowerCut,
+    };
+    this.pendingPowerCut = undefined;
+    const child = fork(DEVICE_MAIN, [], {
+      execArgv: ["--import", "tsx"],
+      env: { ...process.env, ...this.options.env, FOTA_SIM_CONFIG: JSON.stringify(config) },
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+    });
+    this.child = child;
+    child.stdout!.on("data", (buf: Buffer) => this.onOutput(buf.toString("latin1")));
+    child.stderr!.on("data", (buf: Buffer) => this.onOutput(`[sim stderr] ${buf.toString("latin1")}`));
+    child.on("message", (msg: DeviceMessage) => this.onMessage(msg));
+    child.on("exit", (code, signal) => this.onExit(child, code, signal));
+    this.emit("boot", reason);
+    return new Promise((resolve, reject) => {
+      child.once("message", (msg: DeviceMessage) => {
+        if (msg.type === "ready") {
+          this.consolePort = msg.consolePort ?? this.consolePort;
+          resolve();
+        }
+      });
+      child.once("exit", () => resolve());
+      child.once("error", reject);
+    });
+  }
+
+  private onMessage(msg: DeviceMessage): void {
+    if (msg.type === "watchdog") {
+      this.watchdogMs = msg.seconds * 1000;
+      this.kickWatchdog();
+    } else if (msg.type === "kick") {
+      this.kickWatchdog();
+    }
+  }
+
+  private kickWatchdog(): void {
+    clearTimeout(this.watchdogTimer);
+    if (this.watchdogMs <= 0) return;
+    const child = this.child;
+    this.watchdogTimer = setTimeout(() => {
+      if (this.child !== child || this.stopped) return;
+      this.onOutput("\r\n[sim: watchdog reset]\r\n");
+      this.restartAfter(child, "watchdog");
+    }, this.watchdogMs);
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
+    this.flushPartial();
+    if (this.stopped || (child as { restarting?: boolean }).restarting) return;
+    if (code === EXIT.reboot) void this.powerOn("reboot");
+    else if (code === EXIT.powerCut) void this.powerOn("power-cut");
+    else {
+      this.child = undefined;
+      this.emit("halt", code, signal);
+    }
+  }
+
+  private restartAfter(child: ChildProcess, reason: BootReason): void {
+    (child as { restarting?: boolean }).restarting = true;
+    child.once("exit", () => void this.powerOn(reason));
+    child.kill("SIGKILL");
+  }
+
+  private kill(): Promise<void> {
+    clearTimeout(this.watchdogTimer);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    (child as { restarting?: boolean }).restarting = true;
+    return new Promise((resolve) => {
+      child.once("exit", () => resolve());
+      child.kill("SIGKILL");
+    });
+  }
+
+  private onOutput(text: string): void {
+    this.partial += text;
+    const parts = this.partial.split(/\r?\n/);
+    this.partial = parts.pop() ?? "";
+    for (const line of parts) this.addLine(line);
+  }
+
+  private flushPartial(): void {
+    if (this.partial) this.addLine(this.partial);
+    this.partial = "";
+  }
+
+  private addLine(line: string): void {
+    this.lines.push(line);
+    if (this.options.echo !== undefined) process.stdout.write(`${this.options.echo} ${line}\n`);
+    this.emit("line", line);
+  }
+}

@@ -1,0 +1,45 @@
+// Board layout files: the shipped ones load; bad ones are refused with the field named.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { loadBoard, parseBoard, BoardFileError } from "../../host/build/board.ts";
+
+test("boards/esp32.json and boards/linux.json load", () => {
+  const esp32 = loadBoard("esp32");
+  assert.equal(esp32.layout.pageSize, 4096);
+  assert.equal(esp32.layout.slots[0].start, 0x190000, "slots live in the unused ota_0 partition");
+  assert.equal(esp32.layout.bootRecord.start, 0x310000, "the boot record has the 64 KB flash partition");
+  assert.equal(esp32.layout.storage.start, 0x320000);
+  const linux = loadBoard("linux");
+  assert.equal(linux.layout.flash.start, 0x10000000);
+  assert.equal(linux.layout.pageSize, 1024);
+});
+
+const base = () => JSON.parse(readFileSync("boards/linux.json", "utf8"));
+
+const bad: [string, (b: any) => void, RegExp][] = [
+  ["overlapping slots", (b) => (b.slots[1].start = "0x10020400"), /slot0 .* overlaps slot1/],
+  ["slot inside Storage", (b) => (b.slots[0].start = "0x10000000"), /overlaps storage/],
+  ["boot record overlapping a slot", (b) => (b.bootRecord.start = "0x1002F000"), /overlaps bootrecord|bootrecord .* overlaps/],
+  ["misaligned start", (b) => (b.slots[0].start = "0x10020100"), /not on a 1024-byte page boundary/],
+  ["size not a page multiple", (b) => (b.slots[0].size = "0xF100"), /not a multiple of the page size/],
+  ["region outside the flash", (b) => (b.slots[1].start = "0x1003F000"), /outside the flash/],
+  ["one slot only", (b) => b.slots.pop(), /at least two code slots/],
+  ["boot record of one page", (b) => (b.bootRecord.size = "0x400"), /at least two pages/],
+  ["bad page size", (b) => (b.pageSize = 1000), /power of two/],
+  ["bad address", (b) => (b.slots[0].start = "ten"), /slots\[0\]\.start must be/],
+  ["app budget over the slot size", (b) => (b.imageBudget.app = 0x20000), /larger than the smallest slot/],
+  ["reserved region overlap", (b) => b.reserved.push({ name: "rom", start: "0x10020000", size: "0x400" }), /overlaps rom|rom .* overlaps/],
+];
+
+for (const [name, mutate, reason] of bad) {
+  test(`board file refused: ${name}`, () => {
+    const b = base();
+    mutate(b);
+    assert.throws(() => parseBoard(b, "fixture.json"), (e: unknown) => e instanceof BoardFileError && reason.test(e.message) && e.message.startsWith("fixture.json: "));
+  });
+}
+
+test("unknown board names the boards there are", () => {
+  assert.throws(() => loadBoard("nope"), /unknown board "nope".*esp32, linux/);
+});
