@@ -90,7 +90,7 @@ export function checkEspruinoCompat(code: string): Finding[] {
     findings.push({ line: node.loc!.start.line, column: node.loc!.start.column, reason });
 
   const declared = collectDeclaredNames(program);
-  const visitors: AncestorVisitors<unknown> = {};
+  const visitors: Record<string, (node: acorn.Node, state: unknown, ancestors: acorn.Node[]) => void> = {};
   for (const [type, reason] of REJECTED_SYNTAX) {
     visitors[type] = (node) => report(node as Node, reason);
   }
@@ -155,7 +155,7 @@ export function checkEspruinoCompat(code: string): Finding[] {
       }
     }
   };
-  ancestor(program, visitors, { ...base, PropertyDefinition: base.PropertyDefinition ?? (() => {}) });
+  ancestor(program, visitors as AncestorVisitors<unknown>, { ...base, PropertyDefinition: base.PropertyDefinition ?? (() => {}) });
 
   findUsesBeforeDeclaration(program, report);
   findUsesBeforeVar(program, report);
@@ -270,7 +270,7 @@ function forEachEagerIdentifier(statement: Node, visit: (id: Node) => void): voi
   ancestor(statement, {
     Identifier: (n, _s, ancestors) => { if (isReference(n as Node, ancestors as Node[]) || isTypeofOperand(ancestors as Node[])) visit(n as Node); },
     // Assignment targets (and declared names) are walked as patterns, not identifiers.
-    VariablePattern: (n) => { if ((n as Node).type === "Identifier") visit(n as Node); },
+    VariablePattern: (n: acorn.Node) => { if ((n as Node).type === "Identifier") visit(n as Node); },
   } as AncestorVisitors<unknown>, skipNestedFunctions);
 }
 
@@ -310,7 +310,7 @@ function findUsesBeforeVar(program: Node, report: (node: Node, reason: string) =
   };
   checkFunction(program, []);
   simple(program, {
-    Function: (n) => {
+    Function: (n: acorn.Node) => {
       const fn = n as Node;
       if (fn.body.type === "BlockStatement") checkFunction(fn.body, fn.params);
     },

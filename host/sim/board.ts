@@ -176,7 +176,7 @@ export class SimBoard extends EventEmitter {
     if (this.watchdogMs <= 0) return;
     const child = this.child;
     this.watchdogTimer = setTimeout(() => {
-      if (this.child !== child || this.stopped) return;
+      if (!child || this.child !== child || this.stopped) return;
       this.onOutput("\r\n[sim: watchdog reset]\r\n");
       this.restartAfter(child, "watchdog");
     }, this.watchdogMs);

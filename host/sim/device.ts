@@ -272,7 +272,7 @@ export class Device {
 /** The interpreter's global `url.parse`: host includes any user@ and :port. */
 export function espruinoUrlParse(u: string) {
   const m = /^([a-z]+:)\/\/([^/?#]*)([^?#]*)(\?[^#]*)?/i.exec(String(u));
-  if (!m) return { protocol: null, method: "GET", host: null, path: u, pathname: u, search: null, port: null, query: null };
+  if (!m) return { protocol: undefined, method: "GET", host: undefined, path: u, pathname: u, search: null, port: null, query: null };
   const [, protocol, authority, pathname, search] = m;
   const portMatch = /:(\d+)$/.exec(authority);
   return {

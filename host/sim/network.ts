@@ -135,7 +135,8 @@ export function tlsModule(env: DeviceEnv) {
   };
 }
 
-interface HttpGetOptions extends Partial<ConnectOptions> {
+interface HttpGetOptions extends Partial<Omit<ConnectOptions, "port">> {
+  port?: number | null;
   protocol?: string;
   hostname?: string;
   path?: string;
@@ -161,7 +162,7 @@ export function httpModule(env: DeviceEnv, parseUrl: (u: string) => HttpGetOptio
         agent: false as const,
       };
       const req = isTls
-        ? https.request({ ...common, ...boardTlsOptions(env, { host, port, ...options }) })
+        ? https.request({ ...common, ...boardTlsOptions(env, { ...options, host, port }) })
         : http.request(common);
       req.on("socket", (s) => env.track(s));
       req.on("error", (err) => request.emit("error", { code: -1, message: err.message }));

@@ -122,7 +122,7 @@ test("tls: mutual TLS with DER certificates against a Node TLS server; PEM is re
   const client = ca.issue("board-1", "client");
   const seen: string[] = [];
   const srv = tls.createServer({ key: server.keyPem, cert: server.certPem, ca: [ca.certPem], requestCert: true, rejectUnauthorized: true }, (s) => {
-    seen.push(s.getPeerCertificate().subject.CN);
+    seen.push(String(s.getPeerCertificate().subject.CN));
     s.on("data", (d) => {
       s.write(Buffer.concat([Buffer.from("echo:"), d]));
       s.end();
@@ -157,7 +157,7 @@ test("http.get over https: body in chunks of at most 536 bytes, Range passes thr
   const ca = createTestCa();
   const server = ca.issue("localhost", "server");
   const body = randomBytes(5000);
-  const ranges: (string | undefined)[] = [];
+  const ranges: unknown[] = [];
   const srv = https.createServer({ key: server.keyPem, cert: server.certPem }, (req, res) => {
     ranges.push(req.headers.range);
     res.writeHead(200, { "Content-Length": String(body.length) });
