@@ -1,13 +1,8 @@
+// The boot loader image, installed as .bootcde. Until the slot loader lands
+// (issue 6: boot record, trial boot, CRC check, rollback), it starts the
+// application kept in Storage as "app.js".
 import { layout, firmwareVersion } from "virtual:build";
 
-class Base { constructor(public name: string) {} hello() { return "hi " + this.name; } }
-class Child extends Base { hello() { return super.hello() + "!"; } }
-async function work(x: number): Promise<number> {
-  try { await Promise.resolve(1); if (x > 1) throw new Error("big"); return x; } catch (e) { return -1; }
-}
-const parts = [1, 2];
-const all = [...parts, 3];
-const { name } = new Child("a");
-print("app " + firmwareVersion + " on " + layout.name + " " + new Child(name).hello() + " " + all.join(","));
-work(1).then((v) => print("work " + v));
-work(5).then((v) => print("work " + v));
+const hasApp = require("Storage").read("app.js") !== undefined;
+print("loader " + firmwareVersion + " on " + layout.name + ": " + (hasApp ? "starting app.js" : "no application in Storage"));
+if (hasApp) load("app.js");
