@@ -58,9 +58,12 @@ export class SimFlash {
     this.bytes = this.file ? loadImage(this.file, this.size) : new Uint8Array(this.size).fill(ERASED);
   }
 
-  /** The same chip after the board restarts: power back on, same contents, no armed cut. */
-  powerCycle(): SimFlash {
-    const next = new SimFlash({ start: this.start, size: this.size, pageSize: this.pageSize, file: this.file, seed: this.seed });
+  /**
+   * The same chip after the board restarts: power back on, same contents, no
+   * armed cut, the operation count from zero; `seed` varies later torn results.
+   */
+  powerCycle(seed = this.seed): SimFlash {
+    const next = new SimFlash({ start: this.start, size: this.size, pageSize: this.pageSize, file: this.file, seed });
     if (!this.file) next.bytes.set(this.bytes);
     return next;
   }

@@ -1,0 +1,337 @@
+// The boot record: its entry codec, its state machine, its page log, and the
+// power-cut campaign that proves it survives losing power at any flash write
+// or erase, cleanly or torn, on both boards' layouts.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { crc32 as zlibCrc32 } from "node:zlib";
+import { createHash, randomBytes } from "node:crypto";
+import { PowerCutError, SimFlash } from "../../host/sim/flash.ts";
+import { loadBoard } from "../../host/build/board.ts";
+import type { BoardLayout } from "../../firmware/board/layout.ts";
+import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
+import { BootRecord, type ImageInfo } from "../../firmware/boot/record.ts";
+import { type BootState, decodeEntry, encodeEntry, entrySize } from "../../firmware/boot/entry.ts";
+import { emptySlot } from "../../firmware/boot/slot-meta.ts";
+
+provideCrc32((data) => zlibCrc32(data));
+
+const BOARDS = ["linux", "esp32"].map((name) => loadBoard(name).layout);
+
+/** A flash chip covering the slots and the boot record of a board (not its whole flash, to keep tests fast). */
+function chipFor(layout: BoardLayout, seed = 1): SimFlash {
+  const regions = [...layout.slots, layout.bootRecord];
+  const start = Math.min(...regions.map((r) => r.start));
+  const end = Math.max(...regions.map((r) => r.start + r.size));
+  return new SimFlash({ start, size: end - start, pageSize: layout.pageSize, seed });
+}
+
+function imageInfo(bytes: Uint8Array, jobId: string, version: string): ImageInfo {
+  return { size: bytes.length, crc32: zlibCrc32(bytes), md5: createHash("md5").update(bytes).digest("hex"), version, jobId };
+}
+
+function sampleState(): BootState {
+  const slots = [emptySlot(), emptySlot()];
+  slots[0] = { state: "valid", size: 1234, crc32: 0xdeadbeef, md5: "0123456789abcdef0123456789abcdef", version: "1.2.3", jobId: "job-0" };
+  slots[1] = { state: "pending-verify", size: 99, crc32: 7, md5: "", version: "", jobId: "x".repeat(64) };
+  return { seq: 41, confirmed: 0, trial: 1, trialStarts: 1, failure: { reason: "crashed", slot: 1, detail: "crashed at start: \xff" }, slots };
+}
+
+test("an entry round-trips through its codec", () => {
+  const s = sampleState();
+  const bytes = encodeEntry(s);
+  assert.equal(bytes.length, entrySize(2));
+  assert.equal(bytes.length, 320);
+  assert.deepEqual(decodeEntry(bytes, 0, 2), s);
+});
+
+test("any flipped bit, a wrong slot count or erased bytes make an entry unreadable", () => {
+  const bytes = encodeEntry(sampleState());
+  for (let bit = 0; bit < bytes.length * 8; bit++) {
+    const copy = new Uint8Array(bytes);
+    copy[bit >> 3] ^= 1 << (bit & 7);
+    assert.equal(decodeEntry(copy, 0, 2), undefined, `bit ${bit}`);
+  }
+  assert.equal(decodeEntry(bytes, 0, 3), undefined);
+  assert.equal(decodeEntry(new Uint8Array(320).fill(0xff), 0, 2), undefined);
+});
+
+test("the codec refuses states that break an invariant", () => {
+  const bad: [string, (s: BootState) => void][] = [
+    ["confirmed slot not valid", (s) => (s.slots[0].state = "aborted")],
+    ["trial slot not started but pending", (s) => (s.trialStarts = 0)],
+    ["confirmed on trial", (s) => (s.trial = 0)],
+    ["slot out of range", (s) => (s.confirmed = 2)],
+    ["MD5 not hex", (s) => (s.slots[0].md5 = "XYZ")],
+    ["job id too long", (s) => (s.slots[0].jobId = "j".repeat(65))],
+  ];
+  for (const [what, edit] of bad) {
+    const s = sampleState();
+    edit(s);
+    assert.throws(() => encodeEntry(s), /invalid state/, what);
+  }
+});
+
+test("the state machine: provision, update, trial, confirm; refusals name the reason", () => {
+  const layout = BOARDS[0];
+  const flash = chipFor(layout);
+  const record = new BootRecord(flash, layout);
+  assert.equal(record.state().confirmed, null);
+  const a = imageInfo(randomBytes(100), "", "1.0.0");
+  const b = imageInfo(randomBytes(200), "job-7", "1.1.0");
+  record.provision(0, a);
+  assert.throws(() => record.beginWrite(0), /confirmed image/);
+  assert.throws(() => record.startTrial(1, "job-7"), /empty, not new/);
+  record.beginWrite(1);
+  assert.throws(() => record.confirm(), /no slot is on trial/);
+  record.imageWritten(1, b);
+  record.startTrial(1, "job-7");
+  assert.throws(() => record.beginWrite(1), /on trial/);
+  assert.throws(() => record.confirm(), /not been started/);
+  record.countTrialStart();
+  const confirmed = record.confirm();
+  assert.equal(confirmed.confirmed, 1);
+  assert.deepEqual(confirmed.slots[1], { state: "valid", ...b });
+  assert.equal(confirmed.slots[0].state, "valid");
+  // Re-opened from flash (a reboot), the same state.
+  assert.deepEqual(new BootRecord(flash.powerCycle(), layout).state(), confirmed);
+});
+
+test("a failed update and a corrupt confirmed image are recorded with their reasons", () => {
+  const layout = BOARDS[0];
+  const record = new BootRecord(chipFor(layout), layout);
+  record.provision(0, imageInfo(randomBytes(10), "", "1"));
+  record.beginWrite(1);
+  let s = record.markInvalid(1, "update-failed", "HTTP 403 (URL expired)");
+  assert.deepEqual(s.failure, { reason: "update-failed", slot: 1, detail: "HTTP 403 (URL expired)" });
+  assert.equal(s.slots[1].state, "invalid");
+  s = record.markInvalid(0, "image-corrupt", "CRC-32 mismatch");
+  assert.equal(s.confirmed, null, "no other valid slot to fall back to");
+});
+
+test("appends fill a page before an erase (flash wear)", () => {
+  for (const layout of BOARDS) {
+    const flash = chipFor(layout);
+    const record = new BootRecord(flash, layout);
+    record.provision(0, imageInfo(randomBytes(10), "", "1"));
+    const changes = 200;
+    const before = flash.opsCount;
+    for (let i = 0; i < changes / 2; i++) {
+      record.beginWrite(1);
+      record.markInvalid(1, "update-failed", `attempt ${i}`);
+    }
+    const perPage = Math.floor(layout.pageSize / entrySize(2));
+    const erases = flash.opsCount - before - changes;
+    assert.ok(erases <= Math.ceil(changes / perPage), `${layout.name}: ${erases} erases for ${changes} changes (${perPage} entries per page)`);
+    assert.equal(new BootRecord(flash.powerCycle(), layout).state().failure?.detail, `attempt ${changes / 2 - 1}`);
+  }
+});
+
+/**
+ * A board as the campaign drives it: the boot record over a flash chip that
+ * may lose power, the app's update/test/confirm steps, and the loader's
+ * start-up decision (the shipped loader comes later; this is its logic).
+ * Operation numbers run on across reboots, so a cut can be armed at any of them.
+ */
+class Board {
+  flash: SimFlash;
+  record: BootRecord;
+  /** Each durable state, with the global number of the flash operation that wrote it. */
+  readonly journal: { op: number; state: BootState }[] = [];
+  private opsBefore = 0;
+  private cut: { op: number; mode: "clean" | "torn" } | undefined;
+
+  constructor(flash: SimFlash, readonly layout: BoardLayout, cut?: { op: number; mode: "clean" | "torn" }) {
+    this.flash = flash;
+    this.cut = cut;
+    this.armCut();
+    this.record = new BootRecord(flash, layout);
+  }
+
+  get ops(): number {
+    return this.opsBefore + this.flash.opsCount;
+  }
+
+  reboot(): void {
+    this.opsBefore += this.flash.opsCount;
+    this.flash = this.flash.powerCycle();
+    this.armCut();
+    this.record = new BootRecord(this.flash, this.layout);
+  }
+
+  /** update(): the record says "writing" before the slot's first erase, "new" once all of it is written. */
+  update(slot: number, image: Uint8Array, jobId: string, version: string): void {
+    this.note(this.record.beginWrite(slot));
+    const region = this.layout.slots[slot];
+    const page = this.layout.pageSize;
+    for (let at = 0; at < image.length; at += page) {
+      this.flash.erasePage(region.start + at);
+      this.flash.write(image.subarray(at, at + page), region.start + at);
+    }
+    this.note(this.record.imageWritten(slot, imageInfo(image, jobId, version)));
+  }
+
+  test(slot: number, jobId: string): void {
+    this.note(this.record.startTrial(slot, jobId));
+  }
+
+  confirm(): void {
+    this.note(this.record.confirm());
+  }
+
+  rollBack(reason: "crashed" | "not-confirmed", detail: string): void {
+    this.note(this.record.rollBack(reason, detail));
+  }
+
+  /** The loader: decides which slot runs, updating the record first. Returns the slot. */
+  start(): number {
+    let s = this.record.state();
+    if (s.trial !== null && s.trialStarts > 0) s = this.note(this.record.rollBack("restarted", "restarted before confirm()"));
+    if (s.trial !== null) {
+      if (this.imageOk(s.trial, s)) return this.note(this.record.countTrialStart()).trial!;
+      s = this.note(this.record.markInvalid(s.trial, "image-corrupt", "CRC-32 mismatch"));
+    }
+    while (s.confirmed !== null) {
+      if (this.imageOk(s.confirmed, s)) return s.confirmed;
+      s = this.note(this.record.markInvalid(s.confirmed, "image-corrupt", "CRC-32 mismatch"));
+    }
+    throw new Error("no valid image to start");
+  }
+
+  imageOk(slot: number, s = this.record.state()): boolean {
+    const meta = s.slots[slot];
+    return zlibCrc32(this.flash.read(meta.size, this.layout.slots[slot].start)) === meta.crc32;
+  }
+
+  private note(state: BootState): BootState {
+    this.journal.push({ op: this.ops, state });
+    return state;
+  }
+
+  private armCut(): void {
+    if (this.cut && this.cut.op > this.opsBefore) this.flash.armPowerCut(this.cut.op - this.opsBefore, this.cut.mode);
+  }
+}
+
+/** Images for the campaign: sizes that end mid-page, contents fixed for every run. */
+function campaignImages(layout: BoardLayout): Uint8Array[] {
+  let s = 12345;
+  const byte = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 24);
+  return [1.5, 2.25, 1.75, 2.5].map((pages) => Uint8Array.from({ length: Math.floor(pages * layout.pageSize) + 3 }, byte));
+}
+
+type Scenario = (board: Board, images: Uint8Array[]) => void;
+
+const otherSlot = (s: BootState) => (s.confirmed === 0 ? 1 : 0);
+
+/** update → test → restart into the trial → confirm, three times (crosses pages and erases). */
+const updateTrialConfirm: Scenario = (board, images) => {
+  for (let cycle = 0; cycle < 3; cycle++) {
+    const target = otherSlot(board.record.state());
+    board.update(target, images[1 + cycle], `job-${cycle}`, `2.${cycle}`);
+    board.test(target, `job-${cycle}`);
+    board.reboot();
+    assert.equal(board.start(), target);
+    board.confirm();
+  }
+};
+
+/** Trials that fail every way: crash at start, hang (watchdog restart), no confirm in time; each rolled back. */
+const updateTrialRollBack: Scenario = (board, images) => {
+  const failures: ((b: Board) => void)[] = [
+    (b) => b.rollBack("crashed", "crashed at start: Error: boom"),
+    () => {}, // hangs: the watchdog restarts the board, the loader sees a started, unconfirmed trial
+    (b) => b.rollBack("not-confirmed", "not confirmed within 300 s"),
+  ];
+  failures.forEach((fail, i) => {
+    const confirmed = board.record.state().confirmed;
+    const target = otherSlot(board.record.state());
+    board.update(target, images[1 + i], `job-f${i}`, `3.${i}`);
+    board.test(target, `job-f${i}`);
+    board.reboot();
+    assert.equal(board.start(), target);
+    fail(board);
+    board.reboot();
+    assert.equal(board.start(), confirmed);
+  });
+};
+
+function provisioned(layout: BoardLayout, images: Uint8Array[]): SimFlash {
+  const flash = chipFor(layout);
+  const slot = layout.slots[0];
+  for (let at = 0; at < images[0].length; at += layout.pageSize) flash.write(images[0].subarray(at, at + layout.pageSize), slot.start + at);
+  new BootRecord(flash, layout).provision(0, imageInfo(images[0], "", "1.0"));
+  return flash;
+}
+
+/** Deep equality without a throw, for "one of these states". */
+function sameState(a: BootState, b: BootState): boolean {
+  try {
+    assert.deepEqual(a, b);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const TORN_SEEDS = [11, 29, 47];
+
+for (const [name, scenario] of [["update → trial → confirm", updateTrialConfirm], ["update → trial → failure → roll back", updateTrialRollBack]] as const) {
+  test(`power cut at every flash write and erase, clean and torn: ${name}`, () => {
+    let cutPoints = 0;
+    const summary: string[] = [];
+    for (const layout of BOARDS) {
+      const images = campaignImages(layout);
+      const setup = provisioned(layout, images);
+      const initial = new BootRecord(setup.powerCycle(), layout).state();
+      const reference = new Board(setup.powerCycle(), layout);
+      scenario(reference, images);
+      const total = reference.ops;
+      let rolledBackTo = 0;
+      let newStateSurvived = 0;
+
+      for (let op = 1; op <= total; op++) {
+        for (const mode of ["clean", ...TORN_SEEDS.map(() => "torn")] as ("clean" | "torn")[]) {
+          const seed = mode === "clean" ? 1 : TORN_SEEDS[cutPoints % TORN_SEEDS.length];
+          const board = new Board(setup.powerCycle(seed), layout, { op, mode });
+          const where = `${layout.name}, cut ${mode} at op ${op} of ${total}`;
+          assert.throws(() => scenario(board, images), PowerCutError, where);
+          cutPoints++;
+
+          // Power comes back: the record holds the last durable state, or (a
+          // torn write that got everything down) the one being written.
+          board.reboot();
+          const before = reference.journal.filter((j) => j.op < op).pop()?.state ?? initial;
+          const during = reference.journal.find((j) => j.op === op)?.state;
+          const found = board.record.state();
+          if (sameState(found, before)) rolledBackTo++;
+          else if (during && mode === "torn" && sameState(found, during)) newStateSurvived++;
+          else assert.fail(`${where}: record reads ${JSON.stringify(found)}, expected ${JSON.stringify(before)}${during ? ` or ${JSON.stringify(during)}` : ""}`);
+
+          // The loader starts a valid image: CRC-32 checked, a confirmed or trial slot.
+          const run = board.start();
+          const s = board.record.state();
+          assert.ok(run === s.confirmed || run === s.trial, `${where}: started slot ${run}, neither confirmed nor on trial`);
+          assert.ok(board.imageOk(run), `${where}: slot ${run} fails its CRC`);
+          assert.ok(s.confirmed !== null && board.imageOk(s.confirmed), `${where}: no valid confirmed image`);
+
+          // And the board can still update, after whatever the cut left in the record's pages.
+          if (run === s.trial) board.confirm();
+          const target = otherSlot(board.record.state());
+          board.update(target, images[3], "job-after", "9.9");
+          board.test(target, "job-after");
+          board.reboot();
+          assert.equal(board.start(), target, where);
+          board.confirm();
+          const end = board.record.state();
+          assert.equal(end.confirmed, target, where);
+          assert.equal(end.slots[target].jobId, "job-after", where);
+          assert.ok(board.imageOk(target), where);
+        }
+      }
+      const failure = reference.record.state().failure;
+      summary.push(`${layout.name}: ${total} flash ops, ${total * (1 + TORN_SEEDS.length)} cuts; ` +
+        `${rolledBackTo} read the previous state, ${newStateSurvived} the new one (torn but complete); final failure: ${failure ? `${failure.reason} "${failure.detail}"` : "none"}`);
+    }
+    console.log(`  ${name}: ${cutPoints} cut points tried, all recovered\n    ${summary.join("\n    ")}`);
+  });
+}
