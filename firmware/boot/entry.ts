@@ -65,7 +65,8 @@ const SLOTS_AT = 16 + DETAIL_BYTES;
 
 /** Size in bytes of one entry for a board with this many slots. */
 export function entrySize(slotCount: number): number {
-  return Math.ceil((SLOTS_AT + slotCount * SLOT_META_BYTES + 4) / 16) * 16;
+  // Integer arithmetic: the interpreter's Math.ceil returns a float, and flash addresses must be integers.
+  return ((SLOTS_AT + slotCount * SLOT_META_BYTES + 4 + 15) >> 4) << 4;
 }
 
 /** Why a state cannot be stored as it is (an invariant it breaks), or "" if it can. */

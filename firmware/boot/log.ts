@@ -42,8 +42,10 @@ export class EntryLog<T> {
     /** The sequence number of a decoded entry. */
     private readonly seqOf: (value: T) => number,
   ) {
-    this.pages = Math.floor(region.size / pageSize);
-    this.perPage = Math.floor(pageSize / entrySize);
+    // |0, not Math.floor: the interpreter's Math.floor returns a float, and
+    // Flash.erasePage refuses a float address ("Address should be an integer").
+    this.pages = (region.size / pageSize) | 0;
+    this.perPage = (pageSize / entrySize) | 0;
     if (this.pages < 2 || this.perPage < 1) throw new Error("boot record: region " + region.name + " needs two pages of at least " + entrySize + " bytes");
     this.blankCrc = crc32(new Uint8Array(entrySize).fill(0xff));
     this.scan();

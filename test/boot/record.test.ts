@@ -274,64 +274,110 @@ function sameState(a: BootState, b: BootState): boolean {
 }
 
 const TORN_SEEDS = [11, 29, 47];
+const MODES: { mode: "clean" | "torn"; seed: number }[] = [{ mode: "clean", seed: 1 }, ...TORN_SEEDS.map((seed) => ({ mode: "torn" as const, seed }))];
 
-for (const [name, scenario] of [["update → trial → confirm", updateTrialConfirm], ["update → trial → failure → roll back", updateTrialRollBack]] as const) {
+interface Tally {
+  cuts: number;
+  readPrevious: number;
+  readNew: number;
+}
+
+/**
+ * Runs `steps` from the flash contents `from` once without a cut (the
+ * reference), then once per flash operation and mode with the power cut
+ * there. After power returns, the record must read exactly as the reference
+ * did before that operation, or (torn writes that got every byte down) as the
+ * state being written; then `afterwards` runs on the restarted board.
+ */
+function cutEverywhere(
+  layout: BoardLayout,
+  from: SimFlash,
+  steps: (b: Board) => void,
+  modes: typeof MODES,
+  tally: Tally,
+  afterwards: (b: Board, where: string) => void,
+  label: string,
+): number {
+  const initial = new BootRecord(from.powerCycle(), layout).state();
+  const reference = new Board(from.powerCycle(), layout);
+  steps(reference);
+  for (let op = 1; op <= reference.ops; op++) {
+    for (const { mode, seed } of modes) {
+      const board = new Board(from.powerCycle(seed), layout, { op, mode });
+      const where = `${label}cut ${mode} (seed ${seed}) at op ${op} of ${reference.ops}`;
+      assert.throws(() => steps(board), PowerCutError, where);
+      tally.cuts++;
+      board.reboot();
+      const before = reference.journal.filter((j) => j.op < op).pop()?.state ?? initial;
+      const during = reference.journal.find((j) => j.op === op)?.state;
+      const found = board.record.state();
+      if (sameState(found, before)) tally.readPrevious++;
+      else if (during && mode === "torn" && sameState(found, during)) tally.readNew++;
+      else assert.fail(`${where}: record reads ${JSON.stringify(found)}, expected ${JSON.stringify(before)}${during ? ` or ${JSON.stringify(during)}` : ""}`);
+      afterwards(board, where);
+    }
+  }
+  return reference.ops;
+}
+
+/**
+ * What a restarted board does: the loader starts a valid image (CRC-32
+ * checked, confirmed or on trial), a trial that starts confirms, and then a
+ * whole update cycle still works after whatever the cut left in the record's pages.
+ */
+function recoverAndUpdate(board: Board, images: Uint8Array[], where: string): void {
+  const run = board.start();
+  const s = board.record.state();
+  assert.ok(run === s.confirmed || run === s.trial, `${where}: started slot ${run}, neither confirmed nor on trial`);
+  assert.ok(board.imageOk(run), `${where}: slot ${run} fails its CRC`);
+  assert.ok(s.confirmed !== null && board.imageOk(s.confirmed), `${where}: no valid confirmed image`);
+  if (run === s.trial) board.confirm();
+  const target = otherSlot(board.record.state());
+  board.update(target, images[3], "job-after", "9.9");
+  board.test(target, "job-after");
+  board.reboot();
+  assert.equal(board.start(), target, where);
+  board.confirm();
+  const end = board.record.state();
+  assert.equal(end.confirmed, target, where);
+  assert.equal(end.slots[target].jobId, "job-after", where);
+  assert.ok(board.imageOk(target), where);
+}
+
+const SCENARIOS: [string, Scenario][] = [
+  ["update → trial → confirm", updateTrialConfirm],
+  ["update → trial → failure → roll back", updateTrialRollBack],
+];
+
+for (const [name, scenario] of SCENARIOS) {
   test(`power cut at every flash write and erase, clean and torn: ${name}`, () => {
-    let cutPoints = 0;
-    const summary: string[] = [];
+    const lines: string[] = [];
+    let cuts = 0;
     for (const layout of BOARDS) {
       const images = campaignImages(layout);
-      const setup = provisioned(layout, images);
-      const initial = new BootRecord(setup.powerCycle(), layout).state();
-      const reference = new Board(setup.powerCycle(), layout);
-      scenario(reference, images);
-      const total = reference.ops;
-      let rolledBackTo = 0;
-      let newStateSurvived = 0;
-
-      for (let op = 1; op <= total; op++) {
-        for (const mode of ["clean", ...TORN_SEEDS.map(() => "torn")] as ("clean" | "torn")[]) {
-          const seed = mode === "clean" ? 1 : TORN_SEEDS[cutPoints % TORN_SEEDS.length];
-          const board = new Board(setup.powerCycle(seed), layout, { op, mode });
-          const where = `${layout.name}, cut ${mode} at op ${op} of ${total}`;
-          assert.throws(() => scenario(board, images), PowerCutError, where);
-          cutPoints++;
-
-          // Power comes back: the record holds the last durable state, or (a
-          // torn write that got everything down) the one being written.
-          board.reboot();
-          const before = reference.journal.filter((j) => j.op < op).pop()?.state ?? initial;
-          const during = reference.journal.find((j) => j.op === op)?.state;
-          const found = board.record.state();
-          if (sameState(found, before)) rolledBackTo++;
-          else if (during && mode === "torn" && sameState(found, during)) newStateSurvived++;
-          else assert.fail(`${where}: record reads ${JSON.stringify(found)}, expected ${JSON.stringify(before)}${during ? ` or ${JSON.stringify(during)}` : ""}`);
-
-          // The loader starts a valid image: CRC-32 checked, a confirmed or trial slot.
-          const run = board.start();
-          const s = board.record.state();
-          assert.ok(run === s.confirmed || run === s.trial, `${where}: started slot ${run}, neither confirmed nor on trial`);
-          assert.ok(board.imageOk(run), `${where}: slot ${run} fails its CRC`);
-          assert.ok(s.confirmed !== null && board.imageOk(s.confirmed), `${where}: no valid confirmed image`);
-
-          // And the board can still update, after whatever the cut left in the record's pages.
-          if (run === s.trial) board.confirm();
-          const target = otherSlot(board.record.state());
-          board.update(target, images[3], "job-after", "9.9");
-          board.test(target, "job-after");
-          board.reboot();
-          assert.equal(board.start(), target, where);
-          board.confirm();
-          const end = board.record.state();
-          assert.equal(end.confirmed, target, where);
-          assert.equal(end.slots[target].jobId, "job-after", where);
-          assert.ok(board.imageOk(target), where);
-        }
-      }
-      const failure = reference.record.state().failure;
-      summary.push(`${layout.name}: ${total} flash ops, ${total * (1 + TORN_SEEDS.length)} cuts; ` +
-        `${rolledBackTo} read the previous state, ${newStateSurvived} the new one (torn but complete); final failure: ${failure ? `${failure.reason} "${failure.detail}"` : "none"}`);
+      const tally: Tally = { cuts: 0, readPrevious: 0, readNew: 0 };
+      const ops = cutEverywhere(layout, provisioned(layout, images), (b) => scenario(b, images), MODES, tally, (b, where) => recoverAndUpdate(b, images, where), "");
+      cuts += tally.cuts;
+      lines.push(`${layout.name}: ${ops} flash ops × ${MODES.length} modes = ${tally.cuts} cuts; record read the previous state ${tally.readPrevious} times, the new one ${tally.readNew}`);
     }
-    console.log(`  ${name}: ${cutPoints} cut points tried, all recovered\n    ${summary.join("\n    ")}`);
+    console.log(`  ${name}: ${cuts} cut points tried, all recovered\n    ${lines.join("\n    ")}`);
   });
 }
+
+test("a second power cut during the recovery from the first (every op of the restart and next update)", () => {
+  const lines: string[] = [];
+  let cuts = 0;
+  for (const layout of BOARDS) {
+    const images = campaignImages(layout);
+    const outer: Tally = { cuts: 0, readPrevious: 0, readNew: 0 };
+    const inner: Tally = { cuts: 0, readPrevious: 0, readNew: 0 };
+    const torn = [MODES[1]];
+    cutEverywhere(layout, provisioned(layout, images), (b) => updateTrialRollBack(b, images), torn, outer, (afterFirst, where) => {
+      cutEverywhere(layout, afterFirst.flash, (b) => recoverAndUpdate(b, images, where), MODES, inner,
+        (afterSecond, where2) => recoverAndUpdate(afterSecond, images, where2), `${where}, then `);
+    }, "");
+    cuts += outer.cuts + inner.cuts;
+    lines.push(`${layout.name}: ${outer.cuts} first cuts (torn), ${inner.cuts} second cuts; record read the previous state ${inner.readPrevious} times, the new one ${inner.readNew}`);
+  }
+  console.log(`  double faults: ${cuts} cut points tried, all recovered\n    ${lines.join("\n    ")}`);
+});
