@@ -4,7 +4,6 @@
 // ESPRUINO_BIN is set, on the real interpreter. Prints bytes/s and the ratio.
 import { rollup, type Plugin } from "rollup";
 import typescript from "@rollup/plugin-typescript";
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import { espruinoTslib } from "../build/espruino-tslib.ts";
 import { espruinoOutput } from "../build/espruino-output.ts";
+import { runOnInterpreter } from "../conformance/cases.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SIZE = 64 * 1024;
@@ -112,9 +112,9 @@ function expectedData(): Uint8Array {
   return data;
 }
 
-function parseResult(output: string, where: string): Result {
-  const line = output.split(/\r?\n/).find((l) => l.startsWith(MARK));
-  if (!line) throw new Error(`${where}: no result line in its output:\n${output}`);
+function parseResult(lines: string[], where: string): Result {
+  const line = lines.find((l) => l.startsWith(MARK));
+  if (!line) throw new Error(`${where}: no result line in its output:\n${lines.join("\n")}`);
   return JSON.parse(line.slice(MARK.length)) as Result;
 }
 
@@ -128,21 +128,10 @@ function runInNode(code: string, runs = 5): Result {
       print: (...args: unknown[]) => (printed += args.join(" ") + "\n"),
     });
     vm.runInContext(code, context);
-    const r = parseResult(printed, "Node");
+    const r = parseResult(printed.split("\n"), "Node");
     best = best ? { ...r, fastSeconds: Math.min(best.fastSeconds, r.fastSeconds), referenceSeconds: Math.min(best.referenceSeconds, r.referenceSeconds) } : r;
   }
   return best!;
-}
-
-function runOnInterpreter(code: string, bin: string): Result {
-  const dir = mkdtempSync(join(tmpdir(), "md5-bench-"));
-  try {
-    writeFileSync(join(dir, "bench.js"), code);
-    const out = execFileSync(bin, ["bench.js"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"], timeout: 120_000, encoding: "latin1" });
-    return parseResult(out, "the interpreter");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 function report(where: string, r: Result, expected: string): boolean {
@@ -162,6 +151,6 @@ const expected = createHash("md5").update(expectedData()).digest("hex");
 console.log(`MD5 over ${SIZE} bytes (fast MD5 fed ${CHUNK} bytes at a time); bench script ${code.length} bytes`);
 let ok = report("Node", runInNode(code), expected);
 const bin = process.env.ESPRUINO_BIN;
-if (bin) ok = report("interpreter", runOnInterpreter(code, bin), expected) && ok;
+if (bin) ok = report("interpreter", parseResult(runOnInterpreter(bin, code, 120_000), "the interpreter"), expected) && ok;
 else console.log("interpreter  skipped: set ESPRUINO_BIN to the Espruino Linux binary to measure it");
 if (!ok) process.exitCode = 1;
