@@ -16,7 +16,7 @@
 //   80  n × SLOT_META_BYTES  slot metadata (slot-meta.ts)
 //   ..  zero padding to a multiple of 16 bytes, less the last 4
 //   end-4 u32 CRC-32 of every byte before it
-import { getText, getU32, putText, putU32 } from "./bytes";
+import { getText, getU32, putText, putU32 } from "./fields";
 import { crc32 } from "../crypto/crc32";
 import { decodeSlotMeta, encodeSlotMeta, SLOT_META_BYTES, SlotMeta, slotMetaProblem } from "./slot-meta";
 
@@ -38,7 +38,7 @@ export const FAILURE_REASONS: FailureReason[] = ["none", "not-confirmed", "crash
 
 export interface Failure {
   reason: FailureReason;
-  /** The slot whose image failed. */
+  /** The slot whose image failed; its metadata names the job (until the slot is written again). */
   slot: number;
   /** What happened, for people ("crashed at start: Uncaught ..."); cut to DETAIL_BYTES. */
   detail: string;

@@ -108,10 +108,12 @@ export class BootRecord {
   provision(slot: number, image: ImageInfo): BootState {
     return this.change((s) => {
       this.checkSlot(slot);
-      if (s.trial === slot) s.trial = null;
+      if (s.trial === slot) {
+        s.trial = null;
+        s.trialStarts = 0;
+      }
       setImage(s.slots[slot], "valid", image);
       s.confirmed = slot;
-      if (s.trial === null) s.trialStarts = 0;
     });
   }
 

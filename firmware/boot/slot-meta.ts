@@ -9,7 +9,7 @@
 // whole slot), and could not record that a slot is being overwritten before
 // its first page is erased.
 
-import { getText, getU32, putText, putU32 } from "./bytes";
+import { getText, getU32, putText, putU32 } from "./fields";
 
 /**
  * The life of an image in a slot (ESP-IDF's image states, plus the two a
