@@ -1,7 +1,9 @@
 // The power-safe boot record: which slot is confirmed, which is on trial and
 // how often it was started, what each slot holds, and why the last trial or
 // update failed. Device code; the flash is passed in (require("Flash") on the
-// board, the simulator's chip in tests).
+// board, the simulator's chip in tests). The changes themselves are pure
+// functions in transitions.ts, so each image bundles only those it makes
+// (the loader: countTrialStart, rollBack, markInvalid).
 //
 // DESIGN (after ESP-IDF's otadata and MCUboot's image trailer; see also
 // entry.ts for the byte layout and log.ts for the page rules)
@@ -19,7 +21,7 @@
 //     as "not done". Here the same holds per entry: a torn entry fails its CRC
 //     and the previous entry, untouched, is still the newest valid one.
 //
-// Slot states (slot-meta.ts), with the operation that moves them:
+// Slot states (slot-meta.ts), with the transition (transitions.ts) that moves them:
 //   empty/valid/invalid/aborted --beginWrite--> writing
 //   writing --imageWritten--> new          writing/new --markInvalid--> invalid
 //   new --startTrial--> new (on trial, 0 starts)
@@ -65,18 +67,9 @@
 // Never: an erase of the page holding the newest valid entry; a state whose
 // confirmed slot is not valid (encodeEntry refuses it, decodeEntry rejects it).
 import type { BoardLayout } from "../board/layout";
-import { BootState, decodeEntry, DETAIL_BYTES, encodeEntry, entrySize, FailureReason } from "./entry";
+import { BootState, decodeEntry, encodeEntry, entrySize } from "./entry";
 import { EntryLog, FlashPages } from "./log";
 import { emptySlot, SlotMeta } from "./slot-meta";
-
-/** What update() knows once an image is written and verified. */
-export interface ImageInfo {
-  size: number;
-  crc32: number;
-  md5: string;
-  version: string;
-  jobId: string;
-}
 
 export class BootRecord {
   private readonly log: EntryLog<BootState>;
@@ -104,129 +97,19 @@ export class BootRecord {
     return { seq: 0, confirmed: null, trial: null, trialStarts: 0, failure: null, slots };
   }
 
-  /** First boot of a board: the image installed in `slot` is the confirmed one. */
-  provision(slot: number, image: ImageInfo): BootState {
-    return this.change((s) => {
-      this.checkSlot(slot);
-      if (s.trial === slot) {
-        s.trial = null;
-        s.trialStarts = 0;
-      }
-      setImage(s.slots[slot], "valid", image);
-      s.confirmed = slot;
-    });
-  }
-
-  /** Before the first erase of a slot for a new image. Refuses the confirmed and the trial slot. */
-  beginWrite(slot: number): BootState {
-    return this.change((s) => {
-      this.checkSlot(slot);
-      if (slot === s.confirmed) throw new Error("boot record: slot " + slot + " holds the confirmed image");
-      if (slot === s.trial) throw new Error("boot record: slot " + slot + " is on trial");
-      s.slots[slot] = emptySlot();
-      s.slots[slot].state = "writing";
-    });
-  }
-
-  /** The image in `slot` is completely written and verified (size and MD5 match). */
-  imageWritten(slot: number, image: ImageInfo): BootState {
-    return this.change((s) => {
-      this.expectState(s, slot, "writing");
-      setImage(s.slots[slot], "new", image);
-    });
-  }
-
-  /** test(): the next start runs `slot` once, on trial, for the job `jobId`. */
-  startTrial(slot: number, jobId: string): BootState {
-    return this.change((s) => {
-      this.expectState(s, slot, "new");
-      if (s.trial !== null) throw new Error("boot record: slot " + s.trial + " is already on trial");
-      s.trial = slot;
-      s.trialStarts = 0;
-      s.slots[slot].jobId = jobId;
-    });
-  }
-
-  /** The loader, just before it runs the trial slot. */
-  countTrialStart(): BootState {
-    return this.change((s) => {
-      if (s.trial === null) throw new Error("boot record: no slot is on trial");
-      if (s.trialStarts >= 255) throw new Error("boot record: trial start count overflow");
-      s.trialStarts++;
-      s.slots[s.trial].state = "pending-verify";
-    });
-  }
-
-  /** confirm(): the trial slot becomes the confirmed one. */
-  confirm(): BootState {
-    return this.change((s) => {
-      if (s.trial === null) throw new Error("boot record: no slot is on trial");
-      if (s.trialStarts === 0) throw new Error("boot record: the trial slot has not been started");
-      s.slots[s.trial].state = "valid";
-      s.confirmed = s.trial;
-      s.trial = null;
-      s.trialStarts = 0;
-    });
-  }
-
-  /** The trial failed: back to the confirmed slot, keeping why for the old image to report. */
-  rollBack(reason: FailureReason, detail: string): BootState {
-    return this.change((s) => {
-      if (s.trial === null) throw new Error("boot record: no slot is on trial");
-      s.slots[s.trial].state = "aborted";
-      s.failure = { reason, slot: s.trial, detail: detail.substring(0, DETAIL_BYTES) };
-      s.trial = null;
-      s.trialStarts = 0;
-    });
-  }
-
   /**
-   * A slot's image is unusable (a failed update, or a confirmed image that
-   * fails its CRC-32). If it was confirmed, another valid slot takes over
-   * (null if there is none); if it was on trial, the trial ends.
+   * Applies one transition to a copy of the state and makes the result
+   * durable (one entry write, after a page erase when the page is full).
+   * Returns the new state. A transition that throws writes nothing.
+   *   record.change((s) => countTrialStart(s));
    */
-  markInvalid(slot: number, reason: FailureReason, detail: string): BootState {
-    return this.change((s) => {
-      this.checkSlot(slot);
-      s.slots[slot].state = "invalid";
-      s.failure = { reason, slot, detail: detail.substring(0, DETAIL_BYTES) };
-      if (s.trial === slot) {
-        s.trial = null;
-        s.trialStarts = 0;
-      }
-      if (s.confirmed === slot) {
-        s.confirmed = null;
-        for (let i = 0; i < s.slots.length; i++) if (s.slots[i].state === "valid" && s.confirmed === null) s.confirmed = i;
-      }
-    });
-  }
-
-  /** Applies one change to a copy of the state and makes it durable. */
-  private change(edit: (s: BootState) => void): BootState {
+  change(transition: (s: BootState) => void): BootState {
     const next = this.state();
-    edit(next);
+    transition(next);
     next.seq++;
     this.log.append(next, encodeEntry(next));
     return copyState(next);
   }
-
-  private checkSlot(slot: number): void {
-    if (!(slot >= 0 && slot < this.slotCount && slot % 1 === 0)) throw new Error("boot record: no slot " + slot);
-  }
-
-  private expectState(s: BootState, slot: number, state: SlotMeta["state"]): void {
-    this.checkSlot(slot);
-    if (s.slots[slot].state !== state) throw new Error("boot record: slot " + slot + " is " + s.slots[slot].state + ", not " + state);
-  }
-}
-
-function setImage(m: SlotMeta, state: SlotMeta["state"], image: ImageInfo): void {
-  m.state = state;
-  m.size = image.size;
-  m.crc32 = image.crc32;
-  m.md5 = image.md5;
-  m.version = image.version;
-  m.jobId = image.jobId;
 }
 
 function copyState(s: BootState): BootState {

@@ -20,10 +20,12 @@ provideCrc32((data) => zlibCrc32(data));
 
 const bin = process.env.ESPRUINO_BIN;
 const RECORD = fileURLToPath(new URL("../../firmware/boot/record.ts", import.meta.url));
+const TRANSITIONS = fileURLToPath(new URL("../../firmware/boot/transitions.ts", import.meta.url));
 
 /** Device code (plain ES5, bundled as is). Phase 1 provisions and starts a trial; phase 2 restarts and confirms it. */
 const ENTRY = `
 import { BootRecord } from ${JSON.stringify(RECORD)};
+import * as t from ${JSON.stringify(TRANSITIONS)};
 import { layout } from "virtual:build";
 var flash = require("Flash");
 var phase = require("Storage").read("phase") || "1";
@@ -32,18 +34,19 @@ if (phase === "1") for (var p = 0; p < layout.bootRecord.size; p += layout.pageS
 var record = new BootRecord(flash, layout);
 var t1 = getTime();
 if (phase === "1") {
-  record.provision(0, { size: 100, crc32: 0x89abcdef, md5: "0123456789abcdef0123456789abcdef", version: "1.0.0", jobId: "" });
+  record.change(function (s) { t.provision(s, 0, { size: 100, crc32: 0x89abcdef, md5: "0123456789abcdef0123456789abcdef", version: "1.0.0", jobId: "" }); });
   for (var i = 0; i < 3; i++) {
-    record.beginWrite(1);
-    record.markInvalid(1, "update-failed", "HTTP 404 try " + i);
+    record.change(function (s) { t.beginWrite(s, 1); });
+    record.change(function (s) { t.markInvalid(s, 1, "update-failed", "HTTP 404 try " + i); });
   }
-  record.beginWrite(1);
-  record.imageWritten(1, { size: 70000, crc32: 0xfffffffe, md5: "ffffffffffffffffffffffffffffffff", version: "2.0.0-rc1", jobId: "job-\\xe9-42" });
-  record.startTrial(1, "job-\\xe9-42");
-  record.countTrialStart();
+  var image = { size: 70000, crc32: 0xfffffffe, md5: "ffffffffffffffffffffffffffffffff", version: "2.0.0-rc1", jobId: "job-\\xe9-42" };
+  record.change(function (s) { t.beginWrite(s, 1); });
+  record.change(function (s) { t.imageWritten(s, 1, image); });
+  record.change(function (s) { t.startTrial(s, 1, image.jobId); });
+  record.change(t.countTrialStart);
   require("Storage").write("phase", "2");
 } else {
-  record.confirm();
+  record.change(t.confirm);
 }
 var t2 = getTime();
 print("STATE " + JSON.stringify(record.state()));

@@ -9,7 +9,9 @@ import { PowerCutError, SimFlash } from "../../host/sim/flash.ts";
 import { loadBoard } from "../../host/build/board.ts";
 import type { BoardLayout } from "../../firmware/board/layout.ts";
 import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
-import { BootRecord, type ImageInfo } from "../../firmware/boot/record.ts";
+import { BootRecord } from "../../firmware/boot/record.ts";
+import * as t from "../../firmware/boot/transitions.ts";
+import type { ImageInfo } from "../../firmware/boot/transitions.ts";
 import { type BootState, decodeEntry, encodeEntry, entrySize } from "../../firmware/boot/entry.ts";
 import { emptySlot } from "../../firmware/boot/slot-meta.ts";
 
@@ -78,17 +80,17 @@ test("the state machine: provision, update, trial, confirm; refusals name the re
   assert.equal(record.state().confirmed, null);
   const a = imageInfo(randomBytes(100), "", "1.0.0");
   const b = imageInfo(randomBytes(200), "job-7", "1.1.0");
-  record.provision(0, a);
-  assert.throws(() => record.beginWrite(0), /confirmed image/);
-  assert.throws(() => record.startTrial(1, "job-7"), /empty, not new/);
-  record.beginWrite(1);
-  assert.throws(() => record.confirm(), /no slot is on trial/);
-  record.imageWritten(1, b);
-  record.startTrial(1, "job-7");
-  assert.throws(() => record.beginWrite(1), /on trial/);
-  assert.throws(() => record.confirm(), /not been started/);
-  record.countTrialStart();
-  const confirmed = record.confirm();
+  record.change((s) => t.provision(s, 0, a));
+  assert.throws(() => record.change((s) => t.beginWrite(s, 0)), /confirmed image/);
+  assert.throws(() => record.change((s) => t.startTrial(s, 1, "job-7")), /empty, not new/);
+  record.change((s) => t.beginWrite(s, 1));
+  assert.throws(() => record.change((s) => t.confirm(s)), /no slot is on trial/);
+  record.change((s) => t.imageWritten(s, 1, b));
+  record.change((s) => t.startTrial(s, 1, "job-7"));
+  assert.throws(() => record.change((s) => t.beginWrite(s, 1)), /on trial/);
+  assert.throws(() => record.change((s) => t.confirm(s)), /not been started/);
+  record.change((s) => t.countTrialStart(s));
+  const confirmed = record.change((s) => t.confirm(s));
   assert.equal(confirmed.confirmed, 1);
   assert.deepEqual(confirmed.slots[1], { state: "valid", ...b });
   assert.equal(confirmed.slots[0].state, "valid");
@@ -99,12 +101,12 @@ test("the state machine: provision, update, trial, confirm; refusals name the re
 test("a failed update and a corrupt confirmed image are recorded with their reasons", () => {
   const layout = BOARDS[0];
   const record = new BootRecord(chipFor(layout), layout);
-  record.provision(0, imageInfo(randomBytes(10), "", "1"));
-  record.beginWrite(1);
-  let s = record.markInvalid(1, "update-failed", "HTTP 403 (URL expired)");
+  record.change((x) => t.provision(x, 0, imageInfo(randomBytes(10), "", "1")));
+  record.change((s) => t.beginWrite(s, 1));
+  let s = record.change((x) => t.markInvalid(x, 1, "update-failed", "HTTP 403 (URL expired)"));
   assert.deepEqual(s.failure, { reason: "update-failed", slot: 1, detail: "HTTP 403 (URL expired)" });
   assert.equal(s.slots[1].state, "invalid");
-  s = record.markInvalid(0, "image-corrupt", "CRC-32 mismatch");
+  s = record.change((x) => t.markInvalid(x, 0, "image-corrupt", "CRC-32 mismatch"));
   assert.equal(s.confirmed, null, "no other valid slot to fall back to");
 });
 
@@ -112,12 +114,12 @@ test("appends fill a page before an erase (flash wear)", () => {
   for (const layout of BOARDS) {
     const flash = chipFor(layout);
     const record = new BootRecord(flash, layout);
-    record.provision(0, imageInfo(randomBytes(10), "", "1"));
+    record.change((x) => t.provision(x, 0, imageInfo(randomBytes(10), "", "1")));
     const changes = 200;
     const before = flash.opsCount;
     for (let i = 0; i < changes / 2; i++) {
-      record.beginWrite(1);
-      record.markInvalid(1, "update-failed", `attempt ${i}`);
+      record.change((s) => t.beginWrite(s, 1));
+      record.change((s) => t.markInvalid(s, 1, "update-failed", `attempt ${i}`));
     }
     const perPage = Math.floor(layout.pageSize / entrySize(2));
     const erases = flash.opsCount - before - changes;
@@ -160,39 +162,41 @@ class Board {
 
   /** update(): the record says "writing" before the slot's first erase, "new" once all of it is written. */
   update(slot: number, image: Uint8Array, jobId: string, version: string): void {
-    this.note(this.record.beginWrite(slot));
+    this.note(this.record.change((s) => t.beginWrite(s, slot)));
     const region = this.layout.slots[slot];
     const page = this.layout.pageSize;
     for (let at = 0; at < image.length; at += page) {
       this.flash.erasePage(region.start + at);
       this.flash.write(image.subarray(at, at + page), region.start + at);
     }
-    this.note(this.record.imageWritten(slot, imageInfo(image, jobId, version)));
+    this.note(this.record.change((s) => t.imageWritten(s, slot, imageInfo(image, jobId, version))));
   }
 
   test(slot: number, jobId: string): void {
-    this.note(this.record.startTrial(slot, jobId));
+    this.note(this.record.change((s) => t.startTrial(s, slot, jobId)));
   }
 
   confirm(): void {
-    this.note(this.record.confirm());
+    this.note(this.record.change((s) => t.confirm(s)));
   }
 
   rollBack(reason: "crashed" | "not-confirmed", detail: string): void {
-    this.note(this.record.rollBack(reason, detail));
+    this.note(this.record.change((s) => t.rollBack(s, reason, detail)));
   }
 
   /** The loader: decides which slot runs, updating the record first. Returns the slot. */
   start(): number {
     let s = this.record.state();
-    if (s.trial !== null && s.trialStarts > 0) s = this.note(this.record.rollBack("restarted", "restarted before confirm()"));
-    if (s.trial !== null) {
-      if (this.imageOk(s.trial, s)) return this.note(this.record.countTrialStart()).trial!;
-      s = this.note(this.record.markInvalid(s.trial, "image-corrupt", "CRC-32 mismatch"));
+    if (s.trial !== null && s.trialStarts > 0) s = this.note(this.record.change((x) => t.rollBack(x, "restarted", "restarted before confirm()")));
+    const trial = s.trial;
+    if (trial !== null) {
+      if (this.imageOk(trial, s)) return this.note(this.record.change((x) => t.countTrialStart(x))).trial!;
+      s = this.note(this.record.change((x) => t.markInvalid(x, trial, "image-corrupt", "CRC-32 mismatch")));
     }
-    while (s.confirmed !== null) {
-      if (this.imageOk(s.confirmed, s)) return s.confirmed;
-      s = this.note(this.record.markInvalid(s.confirmed, "image-corrupt", "CRC-32 mismatch"));
+    for (let confirmed = s.confirmed; confirmed !== null; confirmed = s.confirmed) {
+      if (this.imageOk(confirmed, s)) return confirmed;
+      const corrupt = confirmed;
+      s = this.note(this.record.change((x) => t.markInvalid(x, corrupt, "image-corrupt", "CRC-32 mismatch")));
     }
     throw new Error("no valid image to start");
   }
@@ -259,7 +263,7 @@ function provisioned(layout: BoardLayout, images: Uint8Array[]): SimFlash {
   const flash = chipFor(layout);
   const slot = layout.slots[0];
   for (let at = 0; at < images[0].length; at += layout.pageSize) flash.write(images[0].subarray(at, at + layout.pageSize), slot.start + at);
-  new BootRecord(flash, layout).provision(0, imageInfo(images[0], "", "1.0"));
+  new BootRecord(flash, layout).change((s) => t.provision(s, 0, imageInfo(images[0], "", "1.0")));
   return flash;
 }
 
