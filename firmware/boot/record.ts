@@ -43,8 +43,9 @@
 // power, cleanly and torn, at every flash write and erase):
 //  1. During an entry write, in a page with room: the entry is absent (clean)
 //     or torn (fails its CRC); the previous entry is the newest valid: the
-//     state is as before the operation. The torn slot is not blank, so the next
-//     append goes after it, never over it (writes only clear bits).
+//     state is as before the operation. A torn slot is not blank, so the next
+//     append goes after it, never over it (writes only clear bits); one the
+//     cut left all 0xFF is blank and simply reused.
 //     If the torn write happened to program everything, the new state holds.
 //  2. During the erase of the next page (the current one is full): the newest
 //     valid entry is in the current page, untouched. The half-erased page holds
