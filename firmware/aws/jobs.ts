@@ -1,0 +1,444 @@
+// The AWS IoT Jobs client over MQTT, in two layers:
+// - Jobs: every device call of the Jobs MQTT API ($aws/things/<thing>/jobs/...),
+//   each a request with a fresh clientToken answered on <topic>/accepted or
+//   /rejected, matched by topic AND token, with a timeout, throttling retried
+//   with backoff; plus the notify / notify-next subscriptions;
+// - Job: the earlier library's surface (list, describe, update) on top.
+// Nothing blocks: every call returns a promise; a failure is an Error with a
+// `code` (AWS's, or Timeout / InvalidStatusDetails / InvalidJobId here).
+import type { Thing } from "./thing";
+
+export var QUEUED = "QUEUED";
+export var IN_PROGRESS = "IN_PROGRESS";
+export var SUCCEEDED = "SUCCEEDED";
+export var FAILED = "FAILED";
+export var REJECTED = "REJECTED";
+
+export type StatusDetails = { [key: string]: string };
+
+export interface ExecutionState {
+  status: string;
+  statusDetails?: StatusDetails;
+  versionNumber: number;
+}
+
+/** A pending execution as the list and notify answers summarise it (times in seconds). */
+export interface ExecutionSummary {
+  jobId: string;
+  queuedAt: number;
+  startedAt?: number;
+  lastUpdatedAt: number;
+  versionNumber: number;
+  executionNumber: number;
+}
+
+export interface JobExecution extends ExecutionSummary {
+  thingName: string;
+  status: string;
+  statusDetails?: StatusDetails;
+  jobDocument?: any;
+  approximateSecondsBeforeTimedOut?: number;
+}
+
+export interface PendingJobs {
+  inProgressJobs: ExecutionSummary[];
+  queuedJobs: ExecutionSummary[];
+}
+
+export interface UpdateResult {
+  executionState?: ExecutionState;
+  jobDocument?: any;
+}
+
+export interface DescribeOptions {
+  executionNumber?: number;
+  /** Default true. */
+  includeJobDocument?: boolean;
+}
+
+export interface StartNextOptions {
+  statusDetails?: StatusDetails;
+  /** 1..10080 minutes, or -1 to cancel the step timer. */
+  stepTimeoutInMinutes?: number;
+}
+
+export interface UpdateOptions extends StartNextOptions {
+  expectedVersion?: number;
+  executionNumber?: number;
+  includeJobExecutionState?: boolean;
+  includeJobDocument?: boolean;
+}
+
+/** An Error with AWS's error `code`; `executionState` when AWS sent the execution's current state. */
+export interface JobsError extends Error {
+  code: string;
+  executionState?: ExecutionState;
+}
+
+export interface JobsOptions {
+  /** Seconds to wait for each answer; default 10. */
+  timeout?: number;
+  /** How many times a RequestThrottled answer is retried; default 4. */
+  retries?: number;
+  /** Seconds before the first retry; it doubles with each one and is jittered to 50..100%. Default 0.5. */
+  backoff?: number;
+  /** Source of jitter; default Math.random. */
+  random?: () => number;
+}
+
+/** A request awaiting its answer. */
+interface Pending {
+  topic: string;
+  token: string;
+  resolve: (body: any) => void;
+  reject: (e: JobsError) => void;
+  timer: number;
+}
+
+export function jobsError(code: string, message: string, executionState?: ExecutionState): JobsError {
+  var e = new Error(message) as JobsError;
+  e.code = code;
+  if (executionState) e.executionState = executionState;
+  return e;
+}
+
+// AWS's limits (API reference, JobExecutionStatusDetails and UpdateJobExecution):
+// keys 1..128 of [a-zA-Z0-9:_-], values 1..1024 characters of [^\p{C}].
+var DETAILS_KEY = /^[a-zA-Z0-9:_-]+$/;
+var DETAILS_KEY_MAX = 128;
+var DETAILS_VALUE_MAX = 1024;
+var JOB_ID = /^[a-zA-Z0-9_-]+$/;
+var JOB_ID_MAX = 64;
+
+/** Why `details` would be rejected by AWS, or null. */
+export function statusDetailsProblem(details: any): string | null {
+  if (typeof details !== "object" || details === null || details instanceof Array) return "statusDetails must be an object of strings";
+  var keys = Object.keys(details);
+  for (var i = 0; i < keys.length; i++) {
+    var key = keys[i];
+    var value = details[key];
+    if (key.length > DETAILS_KEY_MAX || !DETAILS_KEY.test(key)) return "statusDetails key \"" + key.substr(0, 40) + "\" must be 1 to 128 characters of a-z A-Z 0-9 : _ -";
+    if (typeof value !== "string") return "statusDetails value of \"" + key + "\" must be a string";
+    if (value.length < 1 || value.length > DETAILS_VALUE_MAX) return "statusDetails value of \"" + key + "\" must be 1 to 1024 characters";
+    var bad = invisibleAt(value);
+    if (bad >= 0) return "statusDetails value of \"" + key + "\" has a control or format character at " + bad;
+  }
+  return null;
+}
+
+/** The index of the first character of Unicode category C (\p{C}: control, format, private use, surrogate), or -1. */
+function invisibleAt(text: string): number {
+  for (var i = 0; i < text.length; i++) {
+    var c = text.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c === 0xad || (c >= 0x600 && c <= 0x605) || c === 0x61c || c === 0x6dd ||
+      c === 0x70f || c === 0x180e || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+      (c >= 0x2060 && c <= 0x206f) || c === 0xfeff || (c >= 0xfff9 && c <= 0xfffb) || (c >= 0xe000 && c <= 0xf8ff)) return i;
+    // A surrogate pair is one character (not in C); a lone surrogate is.
+    if (c >= 0xd800 && c < 0xdc00) {
+      var low = text.charCodeAt(i + 1);
+      if (!(low >= 0xdc00 && low < 0xe000)) return i;
+      i++;
+    } else if (c >= 0xdc00 && c < 0xe000) return i;
+  }
+  return -1;
+}
+
+function jobIdProblem(jobId: string): string | null {
+  return typeof jobId === "string" && jobId.length <= JOB_ID_MAX && JOB_ID.test(jobId) ? null : "job id must be 1 to 64 characters of a-z A-Z 0-9 _ -";
+}
+
+export class Jobs {
+  readonly thing: Thing;
+  private base: string;
+  private o: JobsOptions;
+  private pending: Pending[] = [];
+  private subscribed: Promise<any> | null = null;
+  private notified = false;
+  private seq = 0;
+  /** Differs per boot, so a token of the last boot never matches a request of this one. */
+  private bootId: string;
+  private listeners: { [topic: string]: ((body: any) => void)[] } = {};
+
+  constructor(thing: Thing, options?: JobsOptions) {
+    this.thing = thing;
+    this.base = "$aws/things/" + thing.name + "/jobs/";
+    this.o = options || {};
+    this.bootId = ((this.random() * 0x7fffffff) | 0).toString(36);
+    // Subscribing now, not at the first request, so notifications arrive from the start.
+    this.subscribe().then(undefined, function () {});
+  }
+
+  /** True if a notification (notify or notify-next) came since the last call. */
+  changed(): boolean {
+    var was = this.notified;
+    this.notified = false;
+    return was;
+  }
+
+  /** `handler` gets each jobs/notify message ({timestamp, jobs: {IN_PROGRESS?, QUEUED?}}). */
+  onNotify(handler: (body: { timestamp: number; jobs: { IN_PROGRESS?: ExecutionSummary[]; QUEUED?: ExecutionSummary[] } }) => void): void {
+    this.listen("notify", handler);
+  }
+
+  /** `handler` gets each jobs/notify-next message ({timestamp, execution?}). */
+  onNotifyNext(handler: (body: { timestamp: number; execution?: JobExecution }) => void): void {
+    this.listen("notify-next", handler);
+  }
+
+  // ---- The Jobs MQTT API ----
+
+  /** GetPendingJobExecutions. */
+  getPending(): Promise<PendingJobs> {
+    return this.request("get", {}).then(function (body) {
+      return { inProgressJobs: body.inProgressJobs || [], queuedJobs: body.queuedJobs || [] };
+    });
+  }
+
+  /** DescribeJobExecution of a job id or "$next"; null when "$next" finds nothing pending. */
+  describe(jobId: string, options?: DescribeOptions): Promise<JobExecution | null> {
+    var problem = jobId === "$next" ? null : jobIdProblem(jobId);
+    if (problem) return Promise.reject(jobsError("InvalidJobId", problem));
+    var o = options || {};
+    var body: any = { includeJobDocument: o.includeJobDocument !== false };
+    if (o.executionNumber !== undefined) body.executionNumber = o.executionNumber;
+    return this.request(jobId + "/get", body).then(function (answer) {
+      return answer.execution || null;
+    });
+  }
+
+  /** StartNextPendingJobExecution; null when nothing is pending. */
+  startNext(options?: StartNextOptions): Promise<JobExecution | null> {
+    var o = options || {};
+    var body: any = {};
+    if (o.statusDetails !== undefined) body.statusDetails = o.statusDetails;
+    if (o.stepTimeoutInMinutes !== undefined) body.stepTimeoutInMinutes = o.stepTimeoutInMinutes;
+    return this.checked(body).then(function (answer) {
+      return answer.execution || null;
+    });
+  }
+
+  /** UpdateJobExecution. */
+  update(jobId: string, status: string, options?: UpdateOptions): Promise<UpdateResult> {
+    var problem = jobIdProblem(jobId);
+    if (problem) return Promise.reject(jobsError("InvalidJobId", problem));
+    var o = options || {};
+    var body: any = { status: status };
+    var fields = ["statusDetails", "expectedVersion", "executionNumber", "stepTimeoutInMinutes", "includeJobExecutionState", "includeJobDocument"];
+    for (var i = 0; i < fields.length; i++) {
+      if ((o as any)[fields[i]] !== undefined) body[fields[i]] = (o as any)[fields[i]];
+    }
+    return this.checked(body, jobId + "/update").then(function (answer) {
+      var result: UpdateResult = {};
+      if (answer.executionState) result.executionState = answer.executionState;
+      if (answer.jobDocument !== undefined) result.jobDocument = answer.jobDocument;
+      return result;
+    });
+  }
+
+  // ---- The earlier library's surface ----
+
+  /** The pending jobs, as Job objects (not yet described). */
+  list(): Promise<{ inProgress: Job[]; queued: Job[] }> {
+    var self = this;
+    return this.getPending().then(function (pending) {
+      var wrap = function (s: ExecutionSummary) {
+        var job = new Job(self, s.jobId);
+        job.version = s.versionNumber;
+        job.executionNumber = s.executionNumber;
+        return job;
+      };
+      return { inProgress: pending.inProgressJobs.map(wrap), queued: pending.queuedJobs.map(wrap) };
+    });
+  }
+
+  // ---- Requests ----
+
+  /** A request whose statusDetails are checked here first: a bad one never makes a round trip. */
+  private checked(body: any, suffix?: string): Promise<any> {
+    var problem = body.statusDetails === undefined ? null : statusDetailsProblem(body.statusDetails);
+    if (problem) return Promise.reject(jobsError("InvalidStatusDetails", problem));
+    return this.request(suffix || "start-next", body);
+  }
+
+  /** Sends a request, retrying RequestThrottled answers with exponential backoff. */
+  private request(suffix: string, body: any): Promise<any> {
+    var self = this;
+    var retries = this.o.retries === undefined ? 4 : this.o.retries;
+    var attempt = function (n: number): Promise<any> {
+      return self.once(suffix, body).then(undefined, function (e: JobsError) {
+        if (e.code !== "RequestThrottled" || n >= retries) throw e;
+        var base = (self.o.backoff === undefined ? 0.5 : self.o.backoff) * Math.pow(2, n);
+        var delay = base / 2 + (self.random() * base) / 2;
+        return new Promise(function (resolve) {
+          setTimeout(resolve, delay * 1000);
+        }).then(function () {
+          return attempt(n + 1);
+        });
+      });
+    };
+    return attempt(0);
+  }
+
+  /** One request with a fresh clientToken; settles on its own answer or its timeout. */
+  private once(suffix: string, body: any): Promise<any> {
+    var self = this;
+    var topic = this.base + suffix;
+    return this.subscribe().then(function () {
+      return new Promise(function (resolve, reject) {
+        var token = self.bootId + "-" + (++self.seq).toString(36);
+        var timeout = self.o.timeout || 10;
+        var p: Pending = {
+          topic: topic, token: token, resolve: resolve, reject: reject,
+          timer: setTimeout(function () {
+            // From now on its answer, if one comes, finds no request and is dropped.
+            self.settle(p);
+            reject(jobsError("Timeout", "no answer to " + suffix + " within " + timeout + " s"));
+          }, timeout * 1000),
+        };
+        self.pending.push(p);
+        body.clientToken = token;
+        self.thing.publish(topic, body, 1).then(undefined, function (e: any) {
+          if (self.settle(p)) reject(jobsError(e.code || "PublishFailed", "request " + suffix + " not sent: " + e.message));
+        });
+      });
+    });
+  }
+
+  /** Forgets a pending request; false if it was already settled. */
+  private settle(p: Pending): boolean {
+    var i = this.pending.indexOf(p);
+    if (i < 0) return false;
+    this.pending.splice(i, 1);
+    clearTimeout(p.timer);
+    return true;
+  }
+
+  /** An answer on <request topic>/accepted or /rejected. */
+  private answer(topic: string, text: string): void {
+    // Strings on the interpreter have no lastIndexOf.
+    var levels = topic.split("/");
+    var outcome = levels.pop();
+    var request = levels.join("/");
+    var body: any;
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      return; // not an answer to anything we can match
+    }
+    if (!body || typeof body !== "object") return;
+    for (var i = 0; i < this.pending.length; i++) {
+      var p = this.pending[i];
+      if (p.topic !== request || p.token !== body.clientToken) continue;
+      this.settle(p);
+      if (outcome === "accepted") return p.resolve(body);
+      return p.reject(jobsError(body.code || "Unknown", body.message || "request rejected", body.executionState));
+    }
+  }
+
+  /** The six subscriptions, made once: the MQTT client keeps them across reconnects. A failed try is retried at the next request. */
+  private subscribe(): Promise<any> {
+    if (this.subscribed) return this.subscribed;
+    var self = this;
+    var answer = function (topic: string, text: string) {
+      self.answer(topic, text);
+    };
+    var notify = function (topic: string, text: string) {
+      self.notified = true;
+      var body: any;
+      try {
+        body = JSON.parse(text);
+      } catch (e) {
+        return;
+      }
+      var handlers = self.listeners[topic.substr(self.base.length)] || [];
+      for (var i = 0; i < handlers.length; i++) handlers[i](body);
+    };
+    // Exact filters, never jobs/#: that would also echo our own requests back to us.
+    var filters = ["get/+", "start-next/+", "+/get/+", "+/update/+"];
+    var all = filters.map(function (f) {
+      return self.thing.subscribe(self.base + f, 1, answer);
+    }).concat(["notify", "notify-next"].map(function (f) {
+      return self.thing.subscribe(self.base + f, 1, notify);
+    }));
+    this.subscribed = Promise.all(all).then(undefined, function (e: any) {
+      self.subscribed = null;
+      throw jobsError(e.code || "SubscribeFailed", "cannot subscribe to the Jobs topics: " + e.message);
+    });
+    return this.subscribed;
+  }
+
+  private listen(name: string, handler: (body: any) => void): void {
+    (this.listeners[name] = this.listeners[name] || []).push(handler);
+  }
+
+  private random(): number {
+    return (this.o.random || Math.random)();
+  }
+}
+
+/** One job execution of this thing, as the earlier library's Job. */
+export class Job {
+  static QUEUED = QUEUED;
+  static IN_PROGRESS = IN_PROGRESS;
+  static SUCCEEDED = SUCCEEDED;
+  static FAILED = FAILED;
+  static REJECTED = REJECTED;
+
+  readonly jobs: Jobs;
+  readonly jobId: string;
+  /** Known after describe(). */
+  document: any;
+  status: string | undefined;
+  statusDetails: StatusDetails | undefined;
+  /** The execution's version: update() sends it as expectedVersion when known. */
+  version: number | undefined;
+  executionNumber: number | undefined;
+
+  constructor(jobs: Jobs, jobId: string) {
+    this.jobs = jobs;
+    this.jobId = jobId;
+  }
+
+  /** Fetches the document, status and version; rejects with ResourceNotFound if the execution is gone. */
+  describe(): Promise<Job> {
+    var self = this;
+    return this.jobs.describe(this.jobId).then(function (e) {
+      if (!e) throw jobsError("ResourceNotFound", "job " + self.jobId + " has no execution");
+      self.document = e.jobDocument;
+      self.status = e.status;
+      self.statusDetails = e.statusDetails;
+      self.version = e.versionNumber;
+      self.executionNumber = e.executionNumber;
+      return self;
+    });
+  }
+
+  /**
+   * Sets the execution's status (Job.IN_PROGRESS, SUCCEEDED, FAILED, REJECTED),
+   * guarded by the known version. After a VersionMismatch the job holds the
+   * current state and the promise still rejects: whoever changed it first may
+   * have had a reason, so the caller decides whether to update again.
+   */
+  update(status: string, statusDetails?: StatusDetails, stepTimeoutInMinutes?: number): Promise<Job> {
+    var self = this;
+    var options: UpdateOptions = { includeJobExecutionState: true, statusDetails: statusDetails, stepTimeoutInMinutes: stepTimeoutInMinutes };
+    if (this.version !== undefined) options.expectedVersion = this.version;
+    return this.jobs.update(this.jobId, status, options).then(function (result) {
+      if (result.executionState) self.take(result.executionState);
+      return self;
+    }, function (e: JobsError) {
+      if (e.code !== "VersionMismatch") throw e;
+      var refreshed = e.executionState ? Promise.resolve(self.take(e.executionState)) : self.describe();
+      return refreshed.then(function () {
+        throw e;
+      });
+    });
+  }
+
+  private take(state: ExecutionState): Job {
+    this.status = state.status;
+    this.statusDetails = state.statusDetails;
+    this.version = state.versionNumber;
+    return this;
+  }
+}

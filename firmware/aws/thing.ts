@@ -1,0 +1,85 @@
+// A thing connected to AWS IoT: it owns the MQTT connection (mutual TLS with
+// the configuration's certificate, client id = thing name) and speaks text and
+// JSON to the application, UTF-8 on the wire.
+import { MqttClient, type ClientEvents, type ClientOptions, type MqttError } from "../mqtt/client";
+import { deviceClock, tlsTransport } from "../mqtt/device";
+import type { QoS } from "../mqtt/packets";
+import { utf8Decode, utf8Encode } from "../mqtt/utf8";
+import type { AwsConfig } from "./config";
+
+/** A message as text (decoded from UTF-8). */
+export type TextHandler = (topic: string, text: string) => void;
+
+export class Thing {
+  readonly name: string;
+  readonly mqtt: MqttClient;
+  private waiting: { resolve: () => void; reject: (e: MqttError) => void; timer?: number }[] = [];
+
+  /** `options` override the MQTT client's (keepAlive, reconnect delays, a test's transport...). */
+  constructor(config: AwsConfig, options?: Partial<ClientOptions>) {
+    this.name = config.thingName;
+    var o: ClientOptions = {
+      transport: tlsTransport({ host: config.endpoint, port: config.port, ca: config.ca, key: config.key, cert: config.cert }),
+      clientId: config.thingName,
+      clock: deviceClock,
+    };
+    this.mqtt = new MqttClient(Object.assign(o, options));
+    var self = this;
+    this.mqtt.on("connected", function () {
+      var waiting = self.waiting;
+      self.waiting = [];
+      for (var i = 0; i < waiting.length; i++) {
+        clearTimeout(waiting[i].timer);
+        waiting[i].resolve();
+      }
+    });
+  }
+
+  /**
+   * Connects (and from then on reconnects by itself); resolves once online.
+   * With `timeoutSeconds`, rejects (code "timeout") if not online by then; the
+   * client keeps trying in the background until disconnect().
+   */
+  connect(timeoutSeconds?: number): Promise<void> {
+    var self = this;
+    return new Promise<void>(function (resolve, reject) {
+      if (self.mqtt.state === "online") return resolve();
+      var waiter: { resolve: () => void; reject: (e: MqttError) => void; timer?: number } = { resolve: resolve, reject: reject };
+      if (timeoutSeconds) {
+        waiter.timer = setTimeout(function () {
+          self.waiting.splice(self.waiting.indexOf(waiter), 1);
+          var e = new Error("not connected to AWS IoT within " + timeoutSeconds + " s") as MqttError;
+          e.code = "timeout";
+          reject(e);
+        }, timeoutSeconds * 1000);
+      }
+      self.waiting.push(waiter);
+      self.mqtt.connect();
+    });
+  }
+
+  disconnect(): void {
+    this.mqtt.disconnect();
+  }
+
+  get online(): boolean {
+    return this.mqtt.state === "online";
+  }
+
+  /** Publishes text, or an object as JSON, UTF-8 encoded. */
+  publish(topic: string, message: string | object, qos?: QoS): Promise<void> {
+    return this.mqtt.publish(topic, utf8Encode(typeof message === "string" ? message : JSON.stringify(message)), qos);
+  }
+
+  /** Subscribes `handler` to a topic filter, kept across reconnects; resolves with the granted QoS. */
+  subscribe(filter: string, qos: QoS, handler: TextHandler): Promise<number> {
+    return this.mqtt.subscribe(filter, qos, function (topic, payload) {
+      handler(topic, utf8Decode(payload));
+    });
+  }
+
+  on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this {
+    this.mqtt.on(event, listener);
+    return this;
+  }
+}
