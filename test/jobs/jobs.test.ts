@@ -5,7 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { TestBoard } from "../support/sim.ts";
-import { call, harnessBoard, start, startJobsBench, type JobsBench } from "./support.ts";
+import { call, harnessBoard, start, startJobsBench, until, type JobsBench } from "./support.ts";
 
 let bench: JobsBench;
 before(async () => {
@@ -170,7 +170,9 @@ describe("requests in flight", () => {
       assert.deepEqual(await call(b.sim, "Promise.resolve(jobs.changed())"), { ok: true, value: false });
       bench.faults.holdMs = 600;
       const since = b.sim.lines.length;
-      const pending = await start(b.sim, "jobs.getPending()");
+      const requests = bench.seen.length;
+      const pending = start(b.sim, "jobs.getPending()");
+      await until(() => bench.seen.length > requests);
       bench.createJob(`${thing}-n`, [thing]);
       const notified = await b.sim.waitFor(/^N notify /, 5000, since);
       assert.equal(notified, `N notify {"QUEUED":[${JSON.stringify(summaryOf(thing, `${thing}-n`))}]}`);
@@ -179,7 +181,7 @@ describe("requests in flight", () => {
       assert.ok(r.ok);
       const answerLine = b.sim.lines.findIndex((l, i) => i >= since && l.startsWith("R "));
       const notifyLine = b.sim.lines.findIndex((l, i) => i >= since && l.startsWith("N notify "));
-      assert.ok(notifyLine < answerLine, "the notification came while the request was in flight");
+      assert.ok(notifyLine >= 0 && notifyLine < answerLine, `the notification came while the request was in flight:\n${b.sim.lines.slice(since).join("\n")}`);
       assert.deepEqual(await call(b.sim, "Promise.resolve([jobs.changed(), jobs.changed()])"), { ok: true, value: [true, false] });
     }));
 
@@ -200,8 +202,9 @@ describe("requests in flight", () => {
     withBoard(async (b, thing) => {
       bench.faults.holdMs = 5000;
       const since = b.sim.lines.length;
-      const pending = await start(b.sim, "jobs.getPending()");
-      await new Promise((r) => setTimeout(r, 100));
+      const requests = bench.seen.length;
+      const pending = start(b.sim, "jobs.getPending()");
+      await until(() => bench.seen.length > requests);
       await bench.stopBroker();
       await b.sim.waitFor(/^C offline$/, 5000, since);
       const r = await pending;

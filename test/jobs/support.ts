@@ -172,12 +172,11 @@ export async function call(sim: SimBoard, expr: string, timeoutMs = 10_000): Pro
   return outcome(await sim.waitFor(new RegExp(`^R ${id} `), timeoutMs, since));
 }
 
-/** Starts `expr` without waiting: the returned promise is its outcome. */
-export async function start(sim: SimBoard, expr: string, timeoutMs = 10_000): Promise<Promise<Outcome>> {
+/** Starts `expr` without waiting for anything: the returned promise is its outcome. */
+export function start(sim: SimBoard, expr: string, timeoutMs = 10_000): Promise<Outcome> {
   const id = `c${++calls}`;
-  const since = sim.lines.length;
-  const line = sim.waitFor(new RegExp(`^R ${id} `), timeoutMs, since);
-  await sim.evaluate(`run(${JSON.stringify(id)}, function () { return ${expr}; })`);
+  const line = sim.waitFor(new RegExp(`^R ${id} `), timeoutMs, sim.lines.length);
+  void sim.evaluate(`run(${JSON.stringify(id)}, function () { return ${expr}; })`);
   return line.then(outcome);
 }
 
@@ -185,4 +184,13 @@ function outcome(line: string): Outcome {
   const m = /^R \S+ (ok|err) (\S*) ?(.*)$/.exec(line)!;
   if (m[1] === "ok") return { ok: true, value: JSON.parse(line.slice(line.indexOf(" ok ") + 4)) };
   return { ok: false, code: m[2], message: m[3] };
+}
+
+/** Polls `condition` every 10 ms. */
+export async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
