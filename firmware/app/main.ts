@@ -1,5 +1,10 @@
-// The application image. For now it announces itself; the example firmware
-// (Thing, Jobs, handleFotaJobs, samples to dev/sample) lands with issue 7.
+// The application image. For now it announces itself and confirms a trial
+// start; the example firmware (Thing, Jobs, handleFotaJobs, samples to
+// dev/sample) lands with issue 7.
 import { layout, firmwareVersion } from "virtual:build";
+import { confirm, status } from "../fota/fota";
 
-print("app " + firmwareVersion + " on " + layout.name + ", " + layout.slots.length + " code slots");
+const s = status();
+print("app " + firmwareVersion + " on " + layout.name + ", slot " + s.slot + (s.trial ? " (trial)" : ""));
+if (s.lastFailure) print("last failure: " + s.lastFailure.reason + " in slot " + s.lastFailure.slot + ": " + s.lastFailure.detail);
+if (s.trial && confirm()) print("confirmed slot " + s.slot);

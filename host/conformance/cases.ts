@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { rollup } from "rollup";
 import { loadBoard } from "../build/board.ts";
-import { firmwarePlugins } from "../build/config.ts";
+import { failOnWarning, firmwarePlugins } from "../build/config.ts";
 import { SimBoard, writeStorage } from "../sim/board.ts";
 
 export const CASES_DIR = new URL("../../test/conformance/cases/", import.meta.url).pathname;
@@ -31,15 +31,13 @@ export function loadCases(dir = CASES_DIR): ConformanceCase[] {
 }
 
 /** Builds a program with the firmware's own pipeline (Linux board layout). */
-export async function buildForInterpreter(input: string, board = "linux"): Promise<string> {
+export async function buildForInterpreter(input: string, board = "linux", firmwareVersion = "conformance"): Promise<string> {
   const bundle = await rollup({
     input,
-    onwarn(w) {
-      throw new Error(`${input}: ${w.message}`);
-    },
-    plugins: firmwarePlugins({ layout: loadBoard(board).layout, firmwareVersion: "conformance", shrink: true, budget: {} }),
+    onwarn: failOnWarning(input),
+    plugins: firmwarePlugins({ layout: loadBoard(board).layout, firmwareVersion, shrink: true, budget: {} }),
   });
-  const { output } = await bundle.generate({ format: "iife", strict: false, sourcemap: true });
+  const { output } = await bundle.generate({ format: "iife", strict: false, sourcemap: "hidden" });
   await bundle.close();
   return output[0].code;
 }

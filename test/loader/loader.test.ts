@@ -1,0 +1,117 @@
+// The loader on a simulated board: provisioning, then each way a trial ends
+// (confirmed, crashed at start, never confirmed, hung) and a corrupt slot.
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import { buildForInterpreter } from "../../host/conformance/cases.ts";
+import { startBoard, type TestBoard } from "../support/sim.ts";
+
+const images: Record<string, string> = {};
+
+before(async () => {
+  images.loader = await buildForInterpreter("firmware/loader/main.ts", "linux", "loader-test");
+  images.provision = await buildForInterpreter("firmware/provision/main.ts");
+  images.stage = await buildForInterpreter("test/loader/entries/stage-trial.ts");
+  images.v1 = await buildForInterpreter("firmware/app/main.ts", "linux", "1.0.0");
+  images.v2 = await buildForInterpreter("firmware/app/main.ts", "linux", "2.0.0");
+  for (const variant of ["crash", "silent", "hang"]) images[variant] = await buildForInterpreter(`test/loader/entries/app-${variant}.ts`);
+});
+
+/** A board with the loader in .bootcde and v1 provisioned into slot 0, booted once. */
+async function provisionedBoard(): Promise<TestBoard> {
+  const b = await startBoard({ ".bootcde": images.loader, "fota.img": images.v1, ".fota": JSON.stringify({ confirmWindowS: 2, watchdogS: 1 }) });
+  await b.sim.waitFor(/no valid image in any slot/);
+  await b.sim.evaluate(`global.FOTA_VERSION = "1.0.0"`);
+  await b.sim.evaluate(images.provision);
+  await b.sim.waitFor(/^provisioned slot 0: \d+ bytes, md5 [0-9a-f]+/);
+  await reboot(b);
+  await b.sim.waitFor(/^app 1\.0\.0 on linux, slot 0$/);
+  return b;
+}
+
+async function reboot(b: TestBoard): Promise<void> {
+  const boots = b.sim.boots;
+  await b.sim.evaluate(`setTimeout(function () { E.reboot(); }, 10), 0`);
+  while (b.sim.boots === boots) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Puts `image` into slot 1 for a trial start and restarts; returns the console index before the restart. */
+async function trial(b: TestBoard, image: string, jobId: string): Promise<number> {
+  await b.sim.evaluate(`require("Storage").write("next.img", ${JSON.stringify(image)})`);
+  await b.sim.evaluate(`global.STAGE = { file: "next.img", slot: 1, jobId: ${JSON.stringify(jobId)}, version: "2.0.0" }`);
+  await b.sim.evaluate(images.stage);
+  await b.sim.waitFor(/^staged slot 1/);
+  const mark = b.sim.lines.length;
+  await reboot(b);
+  return mark;
+}
+
+test("a good trial image is started once on trial, confirms, and stays", async () => {
+  const b = await provisionedBoard();
+  try {
+    const mark = await trial(b, images.v2, "job-good");
+    await b.sim.waitFor(/^loader loader-test: starting slot 1 on trial$/, 10_000, mark);
+    await b.sim.waitFor(/^confirmed slot 1$/, 10_000, mark);
+    const after = b.sim.lines.length;
+    await reboot(b);
+    await b.sim.waitFor(/^app 2\.0\.0 on linux, slot 1$/, 10_000, after);
+    assert.ok(!b.sim.lines.slice(after).some((l) => l.includes("on trial")), "after confirm it is no longer on trial");
+  } finally {
+    await b.dispose();
+  }
+});
+
+test("a trial image that throws at start is rolled back, and the old image reports why", async () => {
+  const b = await provisionedBoard();
+  try {
+    const mark = await trial(b, images.crash, "job-crash");
+    await b.sim.waitFor(/^crashing app starting$/, 10_000, mark);
+    await b.sim.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 15_000, mark);
+    const failure = await b.sim.waitFor(/^last failure:/, 5_000, mark);
+    assert.equal(failure, "last failure: crashed in slot 1: crashed at start: boom at start");
+  } finally {
+    await b.dispose();
+  }
+});
+
+test("a trial image that never confirms is rolled back when its window closes", async () => {
+  const b = await provisionedBoard();
+  try {
+    const mark = await trial(b, images.silent, "job-silent");
+    await b.sim.waitFor(/^silent app running$/, 10_000, mark);
+    await b.sim.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 15_000, mark);
+    assert.equal(await b.sim.waitFor(/^last failure:/, 5_000, mark), "last failure: not-confirmed in slot 1: not confirmed within 2 s");
+  } finally {
+    await b.dispose();
+  }
+});
+
+test("a trial image that hangs trips the watchdog and is rolled back at the next start", async () => {
+  const b = await provisionedBoard();
+  try {
+    const mark = await trial(b, images.hang, "job-hang");
+    await b.sim.waitFor(/^hanging app running$/, 10_000, mark);
+    await b.sim.waitFor(/^loader: slot 1 restarted before confirm\(\): rolled back$/, 15_000, mark);
+    await b.sim.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 10_000, mark);
+    assert.equal(b.sim.lastBootReason, "watchdog");
+    assert.match(await b.sim.waitFor(/^last failure:/, 5_000, mark), /^last failure: restarted in slot 1: restarted before confirm\(\) \(watchdog reset or power loss\)$/);
+  } finally {
+    await b.dispose();
+  }
+});
+
+test("a confirmed slot whose bytes no longer match its CRC-32 is not run; the other valid slot is", async () => {
+  const b = await provisionedBoard();
+  try {
+    // v2 on trial and confirmed: slot 1 confirmed, slot 0 still holds v1 (valid).
+    const mark = await trial(b, images.v2, "job-2");
+    await b.sim.waitFor(/^confirmed slot 1$/, 10_000, mark);
+    // Corrupt one byte of slot 1 (0x1002F000 on boards/linux.json): bits only clear.
+    await b.sim.evaluate(`require("Flash").write([0x00], 0x1002F000 + 10)`);
+    const after = b.sim.lines.length;
+    await reboot(b);
+    await b.sim.waitFor(/^loader: slot 1 fails its CRC-32/, 10_000, after);
+    await b.sim.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 10_000, after);
+  } finally {
+    await b.dispose();
+  }
+});
