@@ -1,0 +1,331 @@
+// Downloads an image over HTTPS straight into a code slot (slot-writer.ts
+// stores it page by page and hashes what flash holds). One request at a time;
+// a connection that drops or stalls is resumed with `Range: bytes=<stored>-`
+// from the last page stored, a bounded number of times with doubling backoff.
+// Every way it can end is a DownloadResult: success with the MD5 and CRC-32 of
+// the stored bytes, or a failure whose reason names the cause.
+//
+// What the interpreter's http client does, and this code relies on (measured on 2v29):
+// - `statusCode` is a string ("200"); header names keep the server's spelling.
+// - the body ends with `close` (maybe after `end`); a connection cut by the
+//   server or the network ends the same way, with no error: only counting bytes tells.
+// - a TLS close-notify arrives as an `error` {code: -30848} on the request, after a complete body.
+// - `get` throws at once when no socket can be made ("Unable to create socket").
+// - there is no way to abort a request: a stalled one is abandoned and its late events ignored.
+// - it does not verify the server's certificate (mbedtls VERIFY_NONE), so the
+//   MD5 from the job document is what vouches for the image.
+import type { Region } from "../board/layout";
+import { SlotWriter } from "./slot-writer";
+
+export interface DownloadOptions {
+  /** CA certificate(s) of the server, DER bytes as a string. */
+  ca?: string;
+  /** Called after each page is stored: bytes stored so far, image size. Goes back to 0 if the server restarts the file. */
+  progress?: (bytes: number, total: number) => void;
+  /** Extra attempts after the first for a connection that fails, drops or stalls, or a 5xx (default 5). */
+  maxRetries?: number;
+  /** An attempt with no data for this long is given up (default 30 000 ms). */
+  timeoutMs?: number;
+  /** Wait before the first retry, doubled for each next one up to 30 s (default 1000 ms). */
+  backoffMs?: number;
+  /** Flash erase unit (default: the page of the slot's first address, from the flash module). */
+  pageSize?: number;
+  /** The flash to write (default require("Flash")); tests and hosts inject their own. */
+  flash?: FlashModule;
+}
+
+/** Where a failure came from, for callers that act on it (the reason is for people). */
+export type FailureCause = "argument" | "http" | "tls" | "network" | "timeout" | "size" | "md5" | "flash";
+
+export interface DownloadTiming {
+  totalSeconds: number;
+  /** Erasing, writing and reading back flash. */
+  flashSeconds: number;
+  /** MD5 and CRC-32 over the bytes read back. */
+  hashSeconds: number;
+}
+
+export interface DownloadSuccess {
+  ok: true;
+  size: number;
+  /** MD5 of the stored bytes (equals the expected one). */
+  md5: string;
+  /** CRC-32 of the stored bytes, unsigned: for the slot's metadata, checked by the loader. */
+  crc32: number;
+  attempts: number;
+  timing: DownloadTiming;
+}
+
+export interface DownloadFailure {
+  ok: false;
+  cause: FailureCause;
+  /** Human-readable, e.g. "HTTP 403 (URL expired?)", "gave up after 6 attempts: timed out after 30 s without data". */
+  reason: string;
+  attempts: number;
+  /** Bytes stored before it failed: the slot holds a partial image and must be marked invalid. */
+  stored: number;
+  timing: DownloadTiming;
+}
+
+export type DownloadResult = DownloadSuccess | DownloadFailure;
+
+interface Attempt {
+  /** Offset of the first byte asked for. */
+  from: number;
+  /** Offset the response's body starts at (0 after a 200). */
+  start: number;
+  /** Body bytes received. */
+  received: number;
+  hasResponse: boolean;
+  lastData: number;
+  timer: number | undefined;
+  /** An error reported while the body was arriving, for the reason if it then ends short. */
+  error: string;
+}
+
+const TLS_CLOSE_NOTIFY = -30848;
+const MAX_BACKOFF_MS = 30000;
+
+/**
+ * Downloads `size` bytes from `url` into `slot`, checking them against `md5`
+ * (32 hex digits). Never rejects: failures resolve with ok false and a reason.
+ * On failure the slot holds a partial image (the running image is never touched).
+ */
+export function download(url: string, slot: Region, size: number, md5: string, options?: DownloadOptions): Promise<DownloadResult> {
+  return new Promise(function (resolve) {
+    new Transfer(url, slot, size, md5.toLowerCase(), options || {}, resolve).start();
+  });
+}
+
+/** Lower-case header lookup: the interpreter keeps the server's spelling. */
+function header(headers: { [name: string]: string } | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const keys = Object.keys(headers);
+  for (let i = 0; i < keys.length; i++) if (keys[i].toLowerCase() === name) return String(headers[keys[i]]);
+  return undefined;
+}
+
+function messageOf(e: unknown): string {
+  if (e && typeof e === "object" && "message" in e) return String((e as { message: unknown }).message);
+  return String(e);
+}
+
+/** The interpreter's TLS error codes: its own (-13 handshake, -14 invalid data) and mbedtls's (below -0x1000). */
+function isTlsError(code: number | undefined, message: string): boolean {
+  if (code !== undefined && (code === -13 || code === -14 || code <= -0x1000)) return true;
+  return /ssl|tls|certificate|handshake|mbedtls/i.test(message);
+}
+
+class Transfer {
+  private readonly writer: SlotWriter | undefined;
+  private readonly maxRetries: number;
+  private readonly timeoutMs: number;
+  private readonly backoffMs: number;
+  private readonly startedAt = getTime();
+  private attempts = 0;
+  /** The attempt in progress; events of earlier (abandoned) attempts are ignored. */
+  private current: Attempt | undefined;
+  private done = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly slot: Region,
+    private readonly size: number,
+    private readonly md5: string,
+    private readonly options: DownloadOptions,
+    private readonly resolve: (result: DownloadResult) => void,
+  ) {
+    this.maxRetries = options.maxRetries !== undefined ? options.maxRetries : 5;
+    this.timeoutMs = options.timeoutMs || 30000;
+    this.backoffMs = options.backoffMs !== undefined ? options.backoffMs : 1000;
+    const flash = options.flash || require("Flash");
+    const pageSize = options.pageSize || (flash.getPage(slot.start) || { length: 0 }).length;
+    if (this.argumentProblem(pageSize) === "") this.writer = new SlotWriter(flash, slot, size, pageSize);
+  }
+
+  start(): void {
+    const problem = this.argumentProblem(this.writer ? this.writer.pageSize : 0);
+    if (problem !== "") this.fail("argument", problem);
+    else this.request();
+  }
+
+  private argumentProblem(pageSize: number): string {
+    const slot = this.slot;
+    if (!/^https:\/\//i.test(this.url)) return "the URL is not https";
+    if (!(this.size > 0) || Math.floor(this.size) !== this.size) return "the size " + this.size + " is not a positive integer";
+    if (this.size > slot.size) return "the size " + this.size + " is larger than slot " + slot.name + " (" + slot.size + " bytes)";
+    if (this.md5.length !== 32 || !/^[0-9a-f]+$/.test(this.md5)) return "the MD5 " + this.md5 + " is not 32 hex digits";
+    if (!(pageSize > 0) || slot.start % pageSize !== 0 || slot.size % pageSize !== 0) return "slot " + slot.name + " is not made of whole pages of " + pageSize + " bytes";
+    return "";
+  }
+
+  private request(): void {
+    const writer = this.writer!;
+    writer.resumeAtPage();
+    this.attempts++;
+    const attempt: Attempt = { from: writer.stored, start: 0, received: 0, hasResponse: false, lastData: getTime(), timer: undefined, error: "" };
+    this.current = attempt;
+    const options: HttpGetOptions = url.parse(this.url);
+    options.headers = attempt.from > 0 ? { Range: "bytes=" + attempt.from + "-" } : {};
+    if (this.options.ca !== undefined) options.ca = this.options.ca;
+    this.watch(attempt);
+    const self = this;
+    let request: EspruinoHttpRequest;
+    try {
+      request = require("http").get(options, function (res) {
+        self.onResponse(attempt, res);
+      });
+    } catch (e) {
+      const message = messageOf(e);
+      this.retry(attempt, isTlsError(undefined, message) ? "tls" : "network", (isTlsError(undefined, message) ? "TLS: " : "cannot connect: ") + message);
+      return;
+    }
+    request.on("error", function (e: { code?: number; message?: string }) {
+      self.onError(attempt, e);
+    });
+  }
+
+  private onResponse(attempt: Attempt, res: EspruinoHttpResponse): void {
+    if (attempt !== this.current) return;
+    attempt.hasResponse = true;
+    attempt.lastData = getTime();
+    const status = parseInt(String(res.statusCode), 10);
+    const failure = this.checkResponse(attempt, status, res.headers);
+    const self = this;
+    if (failure !== "") {
+      // Drain what still comes: the interpreter buffers a body nobody reads until its buffers are full.
+      res.on("data", function () {});
+      const retryable = status >= 500 && status <= 599;
+      if (retryable) this.retry(attempt, "http", failure);
+      else this.fail(status === 200 || status === 206 ? "size" : "http", failure);
+      return;
+    }
+    if (status === 200 && attempt.from > 0) this.writer!.restart();
+    res.on("data", function (data: string) {
+      self.onData(attempt, data);
+    });
+    res.on("close", function () {
+      self.onClose(attempt);
+    });
+  }
+
+  /** Why this response cannot be used, or "". */
+  private checkResponse(attempt: Attempt, status: number, headers: { [name: string]: string }): string {
+    if (status === 403) return "HTTP 403 (URL expired?)";
+    if (status >= 300 && status <= 399) return "HTTP " + status + " (redirects are not followed)";
+    if (status !== 200 && status !== 206) return "HTTP " + status;
+    let start = 0;
+    if (status === 206) {
+      const range = header(headers, "content-range") || "";
+      // A character class, not (\d+|\*): the interpreter's regex alternation inside a group captures "" (2v29).
+      const m = /^bytes ([0-9]+)-([0-9]+)\/([0-9*]+)$/.exec(range);
+      if (!m || parseInt(m[1], 10) !== attempt.from || parseInt(m[2], 10) !== this.size - 1 || (m[3] !== "*" && parseInt(m[3], 10) !== this.size)) {
+        return "Content-Range \"" + range + "\" does not answer bytes=" + attempt.from + "- of " + this.size + " bytes";
+      }
+      start = attempt.from;
+    }
+    attempt.start = start;
+    const length = header(headers, "content-length");
+    if (length !== undefined && parseInt(length, 10) !== this.size - start) {
+      return start === 0
+        ? "Content-Length " + length + " disagrees with bc_size " + this.size
+        : "Content-Length " + length + " disagrees with the " + (this.size - start) + " bytes left of bc_size " + this.size;
+    }
+    return "";
+  }
+
+  private onData(attempt: Attempt, data: string): void {
+    if (attempt !== this.current) return;
+    attempt.lastData = getTime();
+    attempt.received += data.length;
+    const writer = this.writer!;
+    if (writer.complete()) return;
+    const before = writer.stored;
+    try {
+      writer.push(data);
+    } catch (e) {
+      this.fail("flash", "flash: " + messageOf(e));
+      return;
+    }
+    if (writer.stored !== before && this.options.progress) this.options.progress(writer.stored, this.size);
+  }
+
+  private onClose(attempt: Attempt): void {
+    if (attempt !== this.current) return;
+    const writer = this.writer!;
+    const sent = attempt.start + attempt.received;
+    if (sent > this.size) {
+      this.fail("size", "server sent " + sent + " bytes, expected " + this.size);
+    } else if (!writer.complete()) {
+      this.retry(attempt, "network", "server sent " + sent + " bytes, expected " + this.size + (attempt.error ? " (" + attempt.error + ")" : ""));
+    } else {
+      const stored = writer.result();
+      if (stored.md5 !== this.md5) this.fail("md5", "MD5 mismatch: got " + stored.md5 + ", expected " + this.md5);
+      else this.finish({ ok: true, size: stored.size, md5: stored.md5, crc32: stored.crc32, attempts: this.attempts, timing: this.timing() });
+    }
+  }
+
+  private onError(attempt: Attempt, e: { code?: number; message?: string }): void {
+    if (attempt !== this.current || e.code === TLS_CLOSE_NOTIFY) return;
+    const message = (e.message || "error") + (e.code !== undefined ? " (" + e.code + ")" : "");
+    const tls = isTlsError(e.code, message);
+    // With a response under way, `close` follows and counts the bytes; without one, nothing else comes.
+    if (attempt.hasResponse) attempt.error = message;
+    else this.retry(attempt, tls ? "tls" : "network", (tls ? "TLS: " : "connection failed: ") + message);
+  }
+
+  /** Gives up an attempt with no data for timeoutMs: one timer, re-armed only when it fires early. */
+  private watch(attempt: Attempt): void {
+    const self = this;
+    const check = function () {
+      attempt.timer = undefined;
+      if (attempt !== self.current) return;
+      const idleMs = (getTime() - attempt.lastData) * 1000;
+      if (idleMs >= self.timeoutMs) self.retry(attempt, "timeout", "timed out after " + Math.round(self.timeoutMs / 1000) + " s without data");
+      else attempt.timer = setTimeout(check, self.timeoutMs - idleMs);
+    };
+    attempt.timer = setTimeout(check, this.timeoutMs);
+  }
+
+  /** Ends an attempt that may succeed if tried again, while attempts are left. */
+  private retry(attempt: Attempt, cause: FailureCause, reason: string): void {
+    this.endAttempt(attempt);
+    if (this.attempts > this.maxRetries) {
+      this.fail(cause, this.attempts > 1 ? "gave up after " + this.attempts + " attempts: " + reason : reason);
+      return;
+    }
+    let delay = this.backoffMs;
+    for (let i = 1; i < this.attempts && delay < MAX_BACKOFF_MS; i++) delay *= 2;
+    const self = this;
+    setTimeout(function () {
+      if (!self.done) self.request();
+    }, delay < MAX_BACKOFF_MS ? delay : MAX_BACKOFF_MS);
+  }
+
+  private endAttempt(attempt: Attempt): void {
+    if (attempt.timer !== undefined) clearTimeout(attempt.timer);
+    attempt.timer = undefined;
+    if (this.current === attempt) this.current = undefined;
+  }
+
+  private fail(cause: FailureCause, reason: string): void {
+    if (this.current) this.endAttempt(this.current);
+    this.finish({ ok: false, cause, reason, attempts: this.attempts, stored: this.writer ? this.writer.stored : 0, timing: this.timing() });
+  }
+
+  private finish(result: DownloadResult): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.current) this.endAttempt(this.current);
+    this.resolve(result);
+  }
+
+  private timing(): DownloadTiming {
+    const writer = this.writer;
+    return {
+      totalSeconds: getTime() - this.startedAt,
+      flashSeconds: writer ? writer.flashSeconds : 0,
+      hashSeconds: writer ? writer.hashSeconds : 0,
+    };
+  }
+}

@@ -1,0 +1,114 @@
+// Writes an image into a code slot as it arrives, one flash page at a time:
+// at most one page is held in RAM; each page is erased just before it is
+// written, then read back, and the MD5 and CRC-32 are computed over the bytes
+// READ BACK, so they vouch for what flash holds, not for what was sent.
+// Hashes advance only when a whole page is stored, so a download that breaks
+// can resume from `stored` (a page boundary) with the hashes still right.
+import type { Region } from "../board/layout";
+import { Md5 } from "../crypto/md5";
+import { bytesOf } from "../crypto/bytes";
+import { crc32 } from "../crypto/crc32";
+import { Crc32Joiner } from "./crc32-append";
+
+export interface StoredImage {
+  size: number;
+  /** MD5 of the bytes read back from flash, 32 lower-case hex digits. */
+  md5: string;
+  /** CRC-32 of the same bytes, unsigned (what the loader checks with E.CRC32). */
+  crc32: number;
+}
+
+export class SlotWriter {
+  /** Bytes stored in flash and hashed: a multiple of the page size, or the image size once complete. */
+  stored = 0;
+  /** Seconds spent erasing, writing and reading back flash; and hashing what was read. */
+  flashSeconds = 0;
+  hashSeconds = 0;
+  private readonly page: Uint8Array;
+  private buffered = 0;
+  private readonly md5 = new Md5();
+  private readonly crc = new Crc32Joiner();
+
+  /**
+   * `slot` and `pageSize` come from the board layout: the slot starts on a page
+   * boundary and `size` fits in it (the caller checks both), so no page
+   * written ever reaches outside the slot.
+   */
+  constructor(private readonly flash: FlashModule, private readonly slot: Region, readonly size: number, readonly pageSize: number) {
+    this.page = new Uint8Array(pageSize);
+  }
+
+  /** Bytes taken so far: stored plus those waiting in the page buffer. */
+  position(): number {
+    return this.stored + this.buffered;
+  }
+
+  complete(): boolean {
+    return this.stored === this.size;
+  }
+
+  /** Drops the partly filled page: the next bytes are those at offset `stored`. */
+  resumeAtPage(): void {
+    this.buffered = 0;
+  }
+
+  /** Starts over from the first byte (the server ignored a Range request). */
+  restart(): void {
+    this.stored = 0;
+    this.buffered = 0;
+    this.md5.digest(); // digest() also empties it
+    this.crc.reset();
+  }
+
+  /**
+   * Takes the next bytes of the image (a byte string, as http delivers them),
+   * storing each page as it fills. Returns how many were taken: fewer than
+   * given only when the image is complete. Throws if flash fails.
+   */
+  push(chunk: string): number {
+    const room = this.size - this.position();
+    const take = chunk.length < room ? chunk.length : room;
+    if (take <= 0) return 0;
+    const bytes = bytesOf(take < chunk.length ? chunk.substring(0, take) : chunk);
+    let at = 0;
+    while (at < take) {
+      const space = this.pageSize - this.buffered;
+      const n = take - at < space ? take - at : space;
+      this.page.set(n === bytes.length ? bytes : bytes.subarray(at, at + n), this.buffered);
+      this.buffered += n;
+      at += n;
+      if (this.buffered === this.pageSize || this.position() === this.size) this.storePage();
+    }
+    return take;
+  }
+
+  /** The stored image's size and hashes; only once complete. */
+  result(): StoredImage {
+    return { size: this.stored, md5: this.md5.digest(), crc32: this.crc.value() };
+  }
+
+  private storePage(): void {
+    const length = this.buffered;
+    // Integer arithmetic only: Flash.erasePage refuses a float address.
+    const addr = this.slot.start + this.stored;
+    const t0 = getTime();
+    this.flash.erasePage(addr);
+    // Bytes past the image in its last page stay erased (0xFF), and the write
+    // is padded to whole 32-bit words with 0xFF, which programs nothing.
+    const padded = (length + 3) & ~3;
+    if (padded !== length) this.page.fill(0xff, length, padded);
+    this.flash.write(padded === this.pageSize ? this.page : this.page.subarray(0, padded), addr);
+    const readBack = this.flash.read(length, addr);
+    const t1 = getTime();
+    const pageCrc = crc32(readBack);
+    if (pageCrc !== crc32(length === this.pageSize ? this.page : this.page.subarray(0, length))) {
+      throw new Error("flash at 0x" + addr.toString(16) + " reads back other bytes than were written");
+    }
+    this.md5.update(readBack);
+    this.crc.append(pageCrc, length);
+    this.flashSeconds += t1 - t0;
+    this.hashSeconds += getTime() - t1;
+    this.stored += length;
+    this.buffered = 0;
+  }
+}
