@@ -209,7 +209,7 @@ test("decoder: packets mqtt-packet generates", () => {
     [{ cmd: "suback", messageId: 300, granted: [1, 128, 0] }, { type: "suback", packetId: 300, granted: [1, 128, 0] }],
     [{ cmd: "publish", topic: "x/y/z", payload: Buffer.alloc(1000, 7), qos: 1, messageId: 42, retain: true, dup: false },
       { type: "publish", topic: "x/y/z", payload: "\x07".repeat(1000), qos: 1, retain: true, dup: false, packetId: 42 }],
-    [{ cmd: "unsuback", messageId: 9 }, { type: "unsuback", packetId: 9 }],
+    [{ cmd: "unsuback", messageId: 9 } as mqttPacket.Packet, { type: "unsuback", packetId: 9 }],
     [{ cmd: "puback", messageId: 65535 }, { type: "puback", packetId: 65535 }],
     [{ cmd: "pingresp" }, { type: "pingresp" }],
   ];
