@@ -281,7 +281,7 @@ class Transfer {
       attempt.timer = undefined;
       if (attempt !== self.current) return;
       const idleMs = (getTime() - attempt.lastData) * 1000;
-      if (idleMs >= self.timeoutMs) self.retry(attempt, "timeout", "timed out after " + Math.round(self.timeoutMs / 1000) + " s without data");
+      if (idleMs >= self.timeoutMs) self.retry(attempt, "timeout", "timed out after " + self.timeoutMs / 1000 + " s without data");
       else attempt.timer = setTimeout(check, self.timeoutMs - idleMs);
     };
     attempt.timer = setTimeout(check, this.timeoutMs);
