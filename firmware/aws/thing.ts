@@ -29,7 +29,8 @@ export class Thing {
       var waiting = self.waiting;
       self.waiting = [];
       for (var i = 0; i < waiting.length; i++) {
-        clearTimeout(waiting[i].timer);
+        // The interpreter throws on clearTimeout(undefined).
+        if (waiting[i].timer !== undefined) clearTimeout(waiting[i].timer);
         waiting[i].resolve();
       }
     });
