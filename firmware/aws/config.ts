@@ -131,7 +131,7 @@ var reported = false;
 export function loadConfig(): AwsConfig | null {
   var result = parseConfig(require("Storage"));
   if (result.ok) return result.config;
-  if (!reported) print("AWS IoT configuration unusable: " + result.problems.join("; "));
+  if (!reported) console.log("AWS IoT configuration unusable: " + result.problems.join("; "));
   reported = true;
   return null;
 }

@@ -166,9 +166,19 @@ export class Jobs {
     this.bootId = ((this.random() * 0x7fffffff) | 0).toString(36);
     // Subscribing now, not at the first request, so notifications arrive from the start.
     this.subscribe().then(undefined, function () {});
+    // Notifications sent while the link was down are lost: after a reconnect, changed() says to look again.
+    var self = this;
+    var wasOffline = false;
+    thing.on("offline", function () {
+      wasOffline = true;
+    });
+    thing.on("connected", function () {
+      if (wasOffline) self.notified = true;
+      wasOffline = false;
+    });
   }
 
-  /** True if a notification (notify or notify-next) came since the last call. */
+  /** True if a notification (notify or notify-next) came, or the connection came back, since the last call. */
   changed(): boolean {
     var was = this.notified;
     this.notified = false;

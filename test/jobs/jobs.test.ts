@@ -212,6 +212,10 @@ describe("requests in flight", () => {
       bench.faults.holdMs = 0;
       await bench.startBroker();
       await b.sim.waitFor(/^C online$/, 10_000, since);
+      // Notifications may have been missed while offline: changed() says to look again.
+      assert.deepEqual(await call(b.sim, "Promise.resolve([jobs.changed(), jobs.changed()])"), { ok: true, value: [true, false] });
+      // A round trip first: the resubscription went out before it, so the broker has it by the answer.
+      assert.deepEqual(await call(b.sim, "jobs.getPending()"), { ok: true, value: { inProgressJobs: [], queuedJobs: [] } });
       const after = b.sim.lines.length;
       bench.createJob(`${thing}-r`, [thing]);
       await b.sim.waitFor(/^N notify-next /, 5000, after);
