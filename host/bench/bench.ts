@@ -67,7 +67,7 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
   const mqtt = await startBroker({ port: opts.mqttPort ?? 8883, host: opts.host, server: ca.server, caPem: ca.ca.certPem, thingOfCertificate: (id) => registry.thingOfCertificate(id) });
   const stopJobs = serveJobsOverMqtt(mqtt.broker, service);
   const endpoints = { mqttHost: publicHost, mqttPort: mqtt.port, objectsUrl: objects.url, region };
-  const control = await startControl({ port: opts.controlPort ?? 8080, service, registry, store, credentials, deviceEndpoints: () => endpoints });
+  const control = await startControl({ port: opts.controlPort ?? 8080, service, registry, store, credentials, deviceEndpoints: () => endpoints, caPem: ca.ca.certPem });
 
   return {
     dataDir,

@@ -25,6 +25,8 @@ export interface ControlOptions {
   credentials: AwsCredentials;
   /** What a registered device needs besides its credentials (endpoints). */
   deviceEndpoints: () => Record<string, unknown>;
+  /** The bench CA certificate (PEM), which signs the MQTT and object store certificates. */
+  caPem: string;
 }
 
 export interface RunningControl {
@@ -113,6 +115,8 @@ export async function startControl(opts: ControlOptions): Promise<RunningControl
       },
     },
     { method: "GET", pattern: /^\/jobs\/([^/]+)$/, handler: ([jobId]) => describeJob(jobOrThrow(jobId)) },
+    // GetJobDocument: the document as created, placeholders unresolved.
+    { method: "GET", pattern: /^\/jobs\/([^/]+)\/job-document$/, handler: ([jobId]) => ({ document: jobOrThrow(jobId).document }) },
     {
       method: "PUT",
       pattern: /^\/jobs\/([^/]+)\/cancel$/,
@@ -191,6 +195,8 @@ export async function startControl(opts: ControlOptions): Promise<RunningControl
       handler: async ([thingName]) => deviceConfig(await registry.registerDevice(thingName), registry.thingArn(thingName), opts.deviceEndpoints()),
     },
     { method: "GET", pattern: /^\/bench\/objects$/, handler: () => ({ objects: opts.store.objectStats() }) },
+    // Where the other services are and the CA that signs their certificates, for host tools.
+    { method: "GET", pattern: /^\/bench\/endpoints$/, handler: () => ({ ...opts.deviceEndpoints(), caPem: opts.caPem }) },
   ];
 
   const server = http.createServer((req, res) => {

@@ -1,0 +1,160 @@
+// The `fota` command as a user runs it (a child process, real exit codes),
+// against a real bench, the real AWS SDK and the real espruino tool talking
+// to a simulated board's console.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DescribeJobCommand, GetJobDocumentCommand } from "@aws-sdk/client-iot";
+import type { Bench } from "../../host/bench/bench.ts";
+import { testBench, iotClient, tempDir, removeDir, connectDevice } from "../bench/helpers.ts";
+import { startBoard } from "../support/sim.ts";
+
+let bench: Bench;
+let dir: string;
+
+interface FotaRun {
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** Resolves once stdout matches. */
+  printed(pattern: RegExp): Promise<void>;
+}
+
+function startFota(args: string[], timeoutMs = 120_000): FotaRun {
+  const child = spawn(process.execPath, ["host/cli/fota.mjs", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  const watchers: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stdout.on("data", (d) => {
+    stdout += d;
+    for (const w of watchers.filter((w) => w.pattern.test(stdout))) w.resolve();
+  });
+  child.stderr.on("data", (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  return {
+    done,
+    printed: (pattern) => (pattern.test(stdout) ? Promise.resolve() : new Promise((resolve) => watchers.push({ pattern, resolve }))),
+  };
+}
+
+function fota(args: string[], timeoutMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return startFota(args, timeoutMs).done;
+}
+
+before(async () => {
+  dir = tempDir();
+  bench = await testBench();
+});
+after(async () => {
+  await bench.stop();
+  removeDir(dir);
+});
+
+test("a user mistake is one line on stderr and a non-zero exit, never a stack trace", async () => {
+  const cases: [string[], RegExp][] = [
+    [["job", "create", "--thing", "x"], /^fota: --image FILE is required\n$/],
+    [["job", "create", "--thing", "x", "--image", join(dir, "missing.js")], /^fota: cannot read the image .*missing\.js/],
+    [["job", "create", "--thing", "x", "--image", "package.json", "--bench", "http://127.0.0.1:1"], /^fota: the bench is not running at http:\/\/127\.0\.0\.1:1/],
+    [["job", "create", "--thing", "nobody", "--image", "package.json", "--bench", bench.control.url], /^fota: unknown thing "nobody"/],
+    [["job", "create", "--thing", "x", "--image", "package.json", "--slot", "two"], /^fota: --slot must be a slot number or "auto"/],
+    [["build", "--board", "nope"], /^fota: unknown board "nope"/],
+    [["flash", "--port", "tcp://127.0.0.1:1", "--config", join(dir, "none.json")], /^fota: cannot read the device configuration/],
+    [["device", "remove"], /^fota: unknown command "device remove"/],
+    [["job", "watch", "no-such-job", "--bench", bench.control.url], /^fota: unknown job "no-such-job"/],
+    [["sim", "--frobnicate"], /^fota: unknown flag --frobnicate/],
+  ];
+  for (const [args, expected] of cases) {
+    const r = await fota(args);
+    assert.equal(r.code, 2, `${args.join(" ")} exits 2`);
+    assert.match(r.stderr, expected, args.join(" "));
+    assert.ok(!/\n\s+at /.test(r.stderr), `no stack trace for ${args.join(" ")}`);
+  }
+});
+
+test("device add registers the thing and writes its configuration", async () => {
+  const out = join(dir, "board-1.json");
+  const r = await fota(["device", "add", "board-1", "--bench", bench.control.url, "--out", out]);
+  assert.equal(r.code, 0, r.stderr);
+  const config = JSON.parse(readFileSync(out, "utf8"));
+  assert.equal(config.thingName, "board-1");
+  assert.equal(config.port, bench.mqtt.port);
+  for (const k of ["certDerB64", "keyDerB64", "caDerB64"]) assert.ok(Buffer.from(config[k], "base64").length > 300, `${k} holds DER`);
+  const again = await fota(["device", "add", "board-1", "--bench", bench.control.url, "--out", out]);
+  assert.equal(again.code, 2, "an existing configuration is not overwritten without --force");
+});
+
+test("job create uploads the image and creates the job with the earlier library's document", async () => {
+  await fota(["device", "add", "board-2", "--bench", bench.control.url, "--out", join(dir, "board-2.json")]);
+  const imagePath = join(dir, "app.js");
+  writeFileSync(imagePath, "print('v2');".repeat(100));
+  const md5 = createHash("md5").update(readFileSync(imagePath)).digest("hex");
+  const r = await fota(["job", "create", "--thing", "board-2", "--image", imagePath, "--slot", "1", "--job-id", "job-slot1", "--bench", bench.control.url, "--expires", "600"]);
+  assert.equal(r.code, 0, r.stderr);
+  const iot = iotClient(bench);
+  const { document } = await iot.send(new GetJobDocumentCommand({ jobId: "job-slot1" }));
+  const doc = JSON.parse(document!);
+  assert.deepEqual(Object.keys(doc).sort(), ["bc_crc", "bc_idx", "bc_size", "bc_url", "operation"]);
+  assert.equal(doc.operation, "fota");
+  assert.equal(doc.bc_idx, 1);
+  assert.equal(doc.bc_crc, md5);
+  assert.equal(doc.bc_size, 1200);
+  assert.match(doc.bc_url, /^\$\{aws:iot:s3-presigned-url:https:\/\/[^/]+\/fota\/job-slot1\/app\.js\}$/);
+  const { job } = await iot.send(new DescribeJobCommand({ jobId: "job-slot1" }));
+  assert.equal(job?.presignedUrlConfig?.expiresInSec, 600);
+
+  const auto = await fota(["job", "create", "--thing", "board-2", "--image", imagePath, "--job-id", "job-auto", "--bench", bench.control.url]);
+  assert.equal(auto.code, 0, auto.stderr);
+  assert.equal(JSON.parse((await iot.send(new GetJobDocumentCommand({ jobId: "job-auto" }))).document!).bc_idx, "auto");
+});
+
+test("job watch follows the execution to its end and prints its final status and details", async () => {
+  await fota(["device", "add", "board-3", "--bench", bench.control.url, "--out", join(dir, "board-3.json")]);
+  const imagePath = join(dir, "app3.js");
+  writeFileSync(imagePath, "print('v3');");
+  assert.equal((await fota(["job", "create", "--thing", "board-3", "--image", imagePath, "--job-id", "job-watch", "--bench", bench.control.url])).code, 0);
+  const watching = startFota(["job", "watch", "job-watch", "--bench", bench.control.url, "--timeout", "60"]);
+  await watching.printed(/board-3: QUEUED/);
+  const device = await connectDevice(bench, "board-3");
+  try {
+    const started = await device.request("start-next", {});
+    assert.equal(started.outcome, "accepted", JSON.stringify(started.body));
+    await new Promise((r) => setTimeout(r, 700));
+    await device.request("job-watch/update", { status: "SUCCEEDED", statusDetails: { slot: "1", md5: "abc" } });
+  } finally {
+    await device.close();
+  }
+  const r = await watching.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /board-3: QUEUED/);
+  assert.match(r.stdout, /board-3: IN_PROGRESS/);
+  assert.match(r.stdout, /board-3: SUCCEEDED \{"slot":"1","md5":"abc"\}\n$/);
+});
+
+test("flash provisions a simulated board through the espruino tool and it boots slot 0", async () => {
+  const dist = join(dir, "dist");
+  const built = await fota(["build", "--board", "linux", "--version", "1.0.0", "--out", dist]);
+  assert.equal(built.code, 0, built.stderr);
+  assert.ok(existsSync(join(dist, "linux", "provision.js")));
+  const config = join(dir, "board-4.json");
+  assert.equal((await fota(["device", "add", "board-4", "--bench", bench.control.url, "--out", config])).code, 0);
+  const b = await startBoard({}, { consolePort: 0 });
+  try {
+    const r = await fota(["flash", "--port", `tcp://127.0.0.1:${b.sim.consolePort}`, "--config", config, "--board", "linux", "--version", "1.0.0", "--dist", dist]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /board: provisioned slot 0: \d+ bytes, md5 [0-9a-f]+/);
+    for (const f of [".bootcde", "aws.json", "aws.crt", "aws.key", "aws.ca"]) assert.match(r.stdout, new RegExp(`checked ${f.replace(".", "\\.")}: CRC-32`));
+    await b.sim.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 20_000);
+    const stored = JSON.parse((await b.sim.evaluate(`require("Storage").read("aws.json")`)) as string);
+    assert.equal(stored.thingName, "board-4");
+    assert.deepEqual(await b.sim.evaluate(`require("Storage").list().filter(function (f) { return f.indexOf("fota") === 0; })`), [], "staging files are removed");
+  } finally {
+    await b.dispose();
+  }
+});
