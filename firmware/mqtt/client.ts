@@ -128,7 +128,8 @@ export class MqttClient {
   /** Sends DISCONNECT if online, closes, stops reconnecting, and fails what is still pending. */
   disconnect(): void {
     if (this.state === "online") this.send(encodeDisconnect());
-    clearTimeout(this.reconnectTimer);
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
     this.drop("disconnect() called");
     this.state = "idle";
     var gone = mqttError("disconnected", "disconnect() called");
@@ -207,6 +208,7 @@ export class MqttClient {
     this.state = "connecting";
     this.decoder.reset();
     this.connackTimer = setTimeout(function () {
+      self.connackTimer = undefined;
       self.lose("connack timeout", "no CONNACK within " + self.seconds("connackTimeout", 30) + " s");
     }, this.seconds("connackTimeout", 30) * 1000);
     var socket: Socket;
@@ -255,14 +257,16 @@ export class MqttClient {
     var delay = base / 2 + ((this.o.random || Math.random)() * base) / 2;
     this.state = "waiting";
     this.reconnectTimer = setTimeout(function () {
+      self.reconnectTimer = undefined;
       self.open();
     }, delay * 1000);
   }
 
   /** Closes the current socket, if any, without waiting for it. */
   private drop(reason: string): void {
-    clearTimeout(this.connackTimer);
-    clearInterval(this.keepAliveTimer);
+    this.stopConnackTimer();
+    if (this.keepAliveTimer !== undefined) clearInterval(this.keepAliveTimer);
+    this.keepAliveTimer = undefined;
     var socket = this.socket;
     this.socket = null;
     if (socket) {
@@ -276,7 +280,7 @@ export class MqttClient {
 
   private online(sessionPresent: boolean): void {
     var self = this;
-    clearTimeout(this.connackTimer);
+    this.stopConnackTimer();
     this.state = "online";
     this.attempt = 0;
     this.lastReceived = this.o.clock();
@@ -438,6 +442,12 @@ export class MqttClient {
     } while (this.idsInUse[this.lastId]);
     this.idsInUse[this.lastId] = true;
     return this.lastId;
+  }
+
+  /** The interpreter throws on clearTimeout(undefined). */
+  private stopConnackTimer(): void {
+    if (this.connackTimer !== undefined) clearTimeout(this.connackTimer);
+    this.connackTimer = undefined;
   }
 
   private seconds(name: "connackTimeout" | "reconnectMin" | "reconnectMax", fallback: number): number {

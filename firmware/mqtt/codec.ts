@@ -89,8 +89,14 @@ export function encodeDisconnect(): string {
 
 // ---- Validation of what a caller asks to send (the encoders trust their input) ----
 
+/** A loop, not a regex: the interpreter's negated and ranged character classes match ASCII too. */
+function hasWideChar(s: string): boolean {
+  for (var i = 0; i < s.length; i++) if (s.charCodeAt(i) > 255) return true;
+  return false;
+}
+
 function byteStringProblem(s: string): string | null {
-  if (/[^\x00-\xff]/.test(s)) return "has characters above 255: UTF-8 encode it first (utf8Encode)";
+  if (hasWideChar(s)) return "has characters above 255: UTF-8 encode it first (utf8Encode)";
   return s.length > 65535 ? "is longer than 65535 bytes" : null;
 }
 
@@ -119,7 +125,7 @@ export function topicFilterProblem(filter: string): string | null {
 
 /** Why a payload cannot be sent as is, or null. */
 export function payloadProblem(payload: string): string | null {
-  if (/[^\x00-\xff]/.test(payload)) return "payload has characters above 255: UTF-8 encode it first (utf8Encode)";
+  if (hasWideChar(payload)) return "payload has characters above 255: UTF-8 encode it first (utf8Encode)";
   return payload.length > MAX_REMAINING_LENGTH - 65539 ? "payload is too long for one packet" : null;
 }
 
