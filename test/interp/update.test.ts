@@ -1,0 +1,119 @@
+// The loader on the real interpreter, run as a board by host/interp/supervisor.ts:
+// provisioned over its console, v1 runs from slot 0; v2 is staged into slot 1
+// on trial, the board restarts (E.reboot() ends the process, the supervisor
+// starts it again), the loader runs v2 on trial, v2 confirms and stays; then
+// an image that crashes at start is staged into slot 0 and rolled back to v2.
+// Node decodes the interpreter's flash file and must agree at each step.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crc32 as zlibCrc32 } from "node:zlib";
+import { buildForInterpreter } from "../../host/conformance/cases.ts";
+import { loadBoard } from "../../host/build/board.ts";
+import { SimFlash } from "../../host/sim/flash.ts";
+import { FLASH_FILE, InterpreterBoard, writeStorageFiles } from "../../host/interp/supervisor.ts";
+import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
+import { BootRecord } from "../../firmware/boot/record.ts";
+import type { BootState } from "../../firmware/boot/entry.ts";
+
+provideCrc32((data) => zlibCrc32(data));
+
+const bin = process.env.ESPRUINO_BIN;
+const layout = loadBoard("linux").layout;
+
+function recordOf(dir: string): BootState {
+  const chip = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize });
+  chip.write(readFileSync(join(dir, FLASH_FILE)), layout.flash.start);
+  return new BootRecord(chip, layout).state();
+}
+
+function slotBytes(dir: string, slot: number, size: number): Buffer {
+  const start = layout.slots[slot].start - layout.flash.start;
+  return readFileSync(join(dir, FLASH_FILE)).subarray(start, start + size);
+}
+
+/** Types a command at the console and waits for the restart it causes. */
+async function reboot(board: InterpreterBoard): Promise<number> {
+  const boots = board.boots;
+  const mark = board.lines.length;
+  board.type("setTimeout(function () { E.reboot(); }, 10)");
+  while (board.boots === boots) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(board.lastBootReason, "reboot");
+  return mark;
+}
+
+test("update, trial, confirm and a crash rolled back, on the real interpreter", { skip: bin ? false : "ESPRUINO_BIN not set", timeout: 120_000 }, async () => {
+  const images = {
+    loader: await buildForInterpreter("firmware/loader/main.ts", "linux", "interp-test"),
+    provision: await buildForInterpreter("firmware/provision/main.ts"),
+    stage: await buildForInterpreter("test/loader/entries/stage-trial.ts"),
+    v1: await buildForInterpreter("test/power/entries/app.ts", "linux", "1.0.0"),
+    v2: await buildForInterpreter("test/power/entries/app.ts", "linux", "2.0.0"),
+    crash: await buildForInterpreter("firmware/examples/crash-at-start.ts"),
+  };
+  const stage = (file: string, slot: number, jobId: string, version: string) => `global.STAGE = ${JSON.stringify({ file, slot, jobId, version })};\n${images.stage}`;
+  const dir = mkdtempSync(join(tmpdir(), "interp-update-"));
+  const started = Date.now();
+  writeStorageFiles(bin!, dir, {
+    ".bootcde": images.loader,
+    ".fota": JSON.stringify({ confirmWindowS: 20, watchdogS: 0 }),
+    "fota.img": images.v1,
+    "v2.img": images.v2,
+    "crash.img": images.crash,
+    "provision.js": `global.FOTA_VERSION = "1.0.0";\n${images.provision}`,
+    "stage-v2.js": stage("v2.img", 1, "job-v2", "2.0.0"),
+    "stage-crash.js": stage("crash.img", 0, "job-crash", "3.0.0-crash"),
+  });
+  console.log(`  Storage written by the interpreter: ${Date.now() - started} ms`);
+  const board = InterpreterBoard.start({ bin: bin!, dir });
+  try {
+    // Power-on with nothing provisioned: the loader runs from .bootcde and says so.
+    await board.waitFor(/^loader interp-test: no valid image in any slot/, 20_000);
+    board.type(`eval(require("Storage").read("provision.js"))`);
+    await board.waitFor(/^provisioned slot 0: \d+ bytes/, 20_000);
+    let mark = await reboot(board);
+    await board.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 20_000, mark);
+    assert.equal(recordOf(dir).confirmed, 0);
+
+    // update() + test() stand-in, then the restart into the trial.
+    board.type(`eval(require("Storage").read("stage-v2.js"))`);
+    await board.waitFor(/^staged slot 1 md5 [0-9a-f]{32}$/, 20_000, mark);
+    const onTrial = recordOf(dir);
+    assert.equal(onTrial.trial, 1);
+    assert.equal(onTrial.slots[1].state, "new");
+    mark = await reboot(board);
+    await board.waitFor(/^loader interp-test: starting slot 1 on trial$/, 20_000, mark);
+    await board.waitFor(/^app 2\.0\.0 on linux, slot 1 \(trial\)$/, 20_000, mark);
+    await board.waitFor(/^confirmed slot 1$/, 20_000, mark);
+    mark = await reboot(board);
+    await board.waitFor(/^app 2\.0\.0 on linux, slot 1$/, 20_000, mark);
+    const confirmed = recordOf(dir);
+    assert.equal(confirmed.confirmed, 1);
+    assert.equal(confirmed.trial, null);
+    assert.equal(confirmed.slots[1].state, "valid");
+    assert.equal(confirmed.slots[1].jobId, "job-v2");
+    assert.equal(confirmed.slots[0].state, "valid", "the old image stays valid");
+    assert.equal(zlibCrc32(slotBytes(dir, 1, confirmed.slots[1].size)), confirmed.slots[1].crc32);
+    assert.equal(slotBytes(dir, 1, confirmed.slots[1].size).toString("latin1"), images.v2);
+
+    // An image that throws at start, staged over the old v1 in slot 0: rolled back to v2.
+    board.type(`eval(require("Storage").read("stage-crash.js"))`);
+    await board.waitFor(/^staged slot 0 /, 20_000, mark);
+    mark = await reboot(board);
+    await board.waitFor(/^crashing app starting$/, 20_000, mark);
+    await board.waitFor(/^app 2\.0\.0 on linux, slot 1$/, 20_000, mark);
+    assert.equal(await board.waitFor(/^last failure:/, 5_000, mark), "last failure: crashed in slot 0: crashed at start: boom at start");
+    assert.ok(board.boots >= 6, `the crash guard restarted the board (${board.boots} starts)`);
+    const rolledBack = recordOf(dir);
+    assert.equal(rolledBack.confirmed, 1);
+    assert.equal(rolledBack.trial, null);
+    assert.equal(rolledBack.slots[0].state, "aborted");
+    assert.deepEqual(rolledBack.failure, { reason: "crashed", slot: 0, detail: "crashed at start: boom at start" });
+    console.log(`  ${board.boots} interpreter starts, ${Date.now() - started} ms in all`);
+  } finally {
+    await board.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

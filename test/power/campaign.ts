@@ -1,0 +1,349 @@
+// The power-cut campaign on a simulated board running the real loader image:
+// an update is staged into slot 1, started on trial, and either confirms or
+// crashes; power is cut at one flash write or erase (cleanly or torn), the
+// board comes back on its own, and once it settles it is powered on again.
+// Each cut point then checks that the board started a valid image and that
+// the boot record, decoded in Node from the board's flash file, tells what
+// happened. Shared by campaign.test.ts (a stride of cut points, for `npm test`)
+// and full-campaign.ts (every cut point).
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crc32 as zlibCrc32 } from "node:zlib";
+import { buildForInterpreter } from "../../host/conformance/cases.ts";
+import { loadBoard } from "../../host/build/board.ts";
+import { SimBoard, writeStorage } from "../../host/sim/board.ts";
+import { SimFlash, type PowerCutMode } from "../../host/sim/flash.ts";
+import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
+import { BootRecord } from "../../firmware/boot/record.ts";
+import type { BootState } from "../../firmware/boot/entry.ts";
+import { beginWrite } from "../../firmware/boot/transitions.ts";
+
+provideCrc32((data) => zlibCrc32(data));
+
+const BOARD = "linux";
+const layout = loadBoard(BOARD).layout;
+
+/** (a) ends with v2 confirmed in slot 1; (b) with the crashing image rolled back to v1. */
+export type ScenarioName = "confirm" | "crash";
+
+/**
+ * Where a cut falls: "stage" counts the flash operations of update()+test()
+ * (the stand-in copies Storage "next.img" into slot 1) in the running board;
+ * "trial-boot" counts from the power-on that starts the trial (the loader's
+ * writes, then the trial image's confirm() or the crash guard's rollback).
+ */
+export type Phase = "stage" | "trial-boot";
+
+export interface CutPoint {
+  scenario: ScenarioName;
+  /**
+   * Record entries written after provisioning, before the stage (0..2; a
+   * 1 KB page holds 3): moves the record's page erases to other places in
+   * the flow, so cuts meet each of them.
+   */
+  ringOffset: number;
+  phase: Phase;
+  /** 1 = the first write or erase of the phase. */
+  op: number;
+  mode: PowerCutMode;
+}
+
+/** What one cut point showed. `cut` is false when the phase had fewer operations than `op`. */
+export interface CutResult {
+  point: CutPoint;
+  cut: boolean;
+  /** "app 1.0.0 slot 0, update never started its trial", ... (for the tally). */
+  outcome: string;
+  /** Empty when every check held. */
+  problems: string[];
+}
+
+export interface FlashOp {
+  kind: "write" | "erase";
+  addr: number;
+}
+
+export const RING_OFFSETS = [0, 1, 2];
+
+export interface Campaign {
+  images: Record<string, string>;
+  run(point: CutPoint): Promise<CutResult>;
+  /** Flash operations the stage phase makes, with the address each touches, from a pass without a cut. */
+  stageOps(scenario: ScenarioName, ringOffset: number): Promise<FlashOp[]>;
+  dispose(): void;
+}
+
+const APP_LINE = /^app (\S+) on linux, slot (\d+)( \(trial\))?$/;
+const CUT_LINE = /^\[sim: power cut at flash op \d+\]$/;
+/** Generous: a trial boot is a few process starts on a shared CI machine. */
+const SETTLE_MS = 30_000;
+
+export async function prepareCampaign(): Promise<Campaign> {
+  const images: Record<string, string> = {
+    loader: await buildForInterpreter("firmware/loader/main.ts", BOARD, "campaign"),
+    provision: await buildForInterpreter("firmware/provision/main.ts"),
+    stage: await buildForInterpreter("test/loader/entries/stage-trial.ts"),
+    "1.0.0": await buildForInterpreter("test/power/entries/app.ts", BOARD, "1.0.0"),
+    "2.0.0": await buildForInterpreter("test/power/entries/app.ts", BOARD, "2.0.0"),
+    crash: await buildForInterpreter("firmware/examples/crash-at-start.ts"),
+  };
+  const root = mkdtempSync(join(tmpdir(), "power-campaign-"));
+  const templates: Record<string, string> = {};
+  for (const scenario of ["confirm", "crash"] as const) {
+    const provisioned = await provisionTemplate(root, scenario, images);
+    for (const offset of RING_OFFSETS) templates[`${scenario}-${offset}`] = shiftRing(provisioned, offset, join(root, `template-${scenario}-${offset}.bin`));
+  }
+
+  async function bootTemplate(scenario: ScenarioName, ringOffset: number): Promise<{ sim: SimBoard; dir: string }> {
+    const dir = mkdtempSync(join(root, "run-"));
+    copyFileSync(templates[`${scenario}-${ringOffset}`], join(dir, "flash.bin"));
+    const sim = await SimBoard.start({ board: BOARD, flashFile: join(dir, "flash.bin") });
+    await sim.waitFor(/^app 1\.0\.0 on linux, slot 0$/, SETTLE_MS);
+    return { sim, dir };
+  }
+
+  return {
+    images,
+    async stageOps(scenario, ringOffset) {
+      const { sim, dir } = await bootTemplate(scenario, ringOffset);
+      try {
+        // The board's own Flash module, wrapped in the board, records every write and erase of the stage.
+        await sim.evaluate(`(function () {
+          var F = require("Flash"), w = F.write, e = F.erasePage;
+          global.OPS = [];
+          F.write = function (d, a) { global.OPS.push(["write", a]); return w.call(F, d, a); };
+          F.erasePage = function (a) { global.OPS.push(["erase", a]); return e.call(F, a); };
+        })(), 0`);
+        await sim.evaluate(stageCode(scenario, images));
+        const ops = (await sim.evaluate(`global.OPS`)) as ["write" | "erase", number][];
+        return ops.map(([kind, addr]) => ({ kind, addr }));
+      } finally {
+        await sim.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    async run(point) {
+      const { sim, dir } = await bootTemplate(point.scenario, point.ringOffset);
+      try {
+        return await runCutPoint(sim, join(dir, "flash.bin"), point, images);
+      } finally {
+        await sim.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    dispose: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** Loader, settings and the images in Storage; v1 provisioned into slot 0 the real way (the provisioning image). */
+async function provisionTemplate(root: string, scenario: ScenarioName, images: Record<string, string>): Promise<string> {
+  const flashFile = join(root, `template-${scenario}.bin`);
+  // A long confirm window: only the campaign's cuts end a trial, never a slow machine.
+  const settings = JSON.stringify({ confirmWindowS: 60, watchdogS: 10 });
+  const next = scenario === "confirm" ? images["2.0.0"] : images.crash;
+  writeStorage(BOARD, flashFile, { ".bootcde": images.loader, ".fota": settings, "fota.img": images["1.0.0"], "next.img": next });
+  const sim = await SimBoard.start({ board: BOARD, flashFile });
+  try {
+    await sim.waitFor(/no valid image in any slot/);
+    await sim.evaluate(`global.FOTA_VERSION = "1.0.0"`);
+    await sim.evaluate(images.provision);
+    await sim.waitFor(/^provisioned slot 0/);
+  } finally {
+    await sim.stop();
+  }
+  return flashFile;
+}
+
+/**
+ * A copy of a provisioned flash file whose record page holds `offset` more
+ * entries (beginWrite of slot 1, which the stage writes first anyway), written
+ * by the record's own code in Node.
+ */
+function shiftRing(provisioned: string, offset: number, file: string): string {
+  copyFileSync(provisioned, file);
+  const chip = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize, file });
+  const record = new BootRecord(chip, layout);
+  for (let i = 0; i < offset; i++) record.change((s) => beginWrite(s, 1));
+  return file;
+}
+
+function stageCode(scenario: ScenarioName, images: Record<string, string>): string {
+  const version = scenario === "confirm" ? "2.0.0" : "crash";
+  const job = { file: "next.img", slot: 1, jobId: `job-${scenario}`, version };
+  return `global.STAGE = ${JSON.stringify(job)};\n${images.stage}`;
+}
+
+async function runCutPoint(sim: SimBoard, flashFile: string, point: CutPoint, images: Record<string, string>): Promise<CutResult> {
+  const mark = sim.lines.length;
+  const cutBoot = new Promise<void>((resolve) => sim.once("boot", () => resolve()));
+  if (point.phase === "stage") {
+    sim.cutPowerAfter(point.op, point.mode);
+    // A cut ends the board's process in the middle of the evaluation, which then never answers.
+    await Promise.race([sim.evaluate(stageCode(point.scenario, images)), cutBoot]);
+    if (!sim.lines.slice(mark).some((l) => CUT_LINE.test(l))) {
+      await sim.waitFor(/^staged slot 1/, SETTLE_MS, mark);
+      // Disarm the cut that did not happen: the phase had fewer operations.
+      return { point, cut: false, outcome: "no cut", problems: [] };
+    }
+  } else {
+    await sim.evaluate(stageCode(point.scenario, images));
+    await sim.waitFor(/^staged slot 1/, SETTLE_MS, mark);
+    sim.cutPowerOnNextBoot(point.op, point.mode);
+    await sim.evaluate(`setTimeout(function () { E.reboot(); }, 10), 0`);
+  }
+  // The flow settles on v2 confirmed or on v1 running (the stage never reached its trial, or a rollback).
+  const settled = point.scenario === "confirm" ? /^confirmed slot 1$|^app 1\.0\.0 on linux, slot 0$/ : /^app 1\.0\.0 on linux, slot 0$/;
+  await sim.waitFor(settled, SETTLE_MS, mark);
+  await new Promise((r) => setTimeout(r, 100));
+  const flowLines = sim.lines.slice(mark);
+  const cut = flowLines.some((l) => CUT_LINE.test(l));
+  if (point.phase === "trial-boot" && !cut) return { point, cut: false, outcome: "no cut", problems: [] };
+
+  // Power back on once more. A settled board writes nothing while it starts:
+  // any write or erase in this boot would be cut and show on the console.
+  const finalMark = sim.lines.length;
+  sim.cutPowerOnNextBoot(1, "clean");
+  await sim.powerCycle();
+  const appLine = await sim.waitFor(APP_LINE, SETTLE_MS, finalMark);
+  await new Promise((r) => setTimeout(r, 100));
+  const finalLines = sim.lines.slice(finalMark);
+  await sim.stop();
+
+  const problems: string[] = [];
+  if (finalLines.some((l) => CUT_LINE.test(l))) problems.push("the boot after the flow settled wrote to flash");
+  const state = readRecord(flashFile);
+  const [, version, slotText, trialMark] = APP_LINE.exec(appLine)!;
+  const slot = Number(slotText);
+  if (trialMark) problems.push(`after settling the board still starts a trial: ${appLine}`);
+  problems.push(...checkRunningImage(flashFile, state, slot, version, images));
+  const outcome = describeOutcome(state);
+  problems.push(...checkOutcome(point, state, outcome, flowLines));
+  return { point, cut: true, outcome, problems };
+}
+
+/** The record as Node decodes it from the board's flash file. */
+export function readRecord(flashFile: string): BootState {
+  const chip = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize });
+  chip.write(readFileSync(flashFile), layout.flash.start);
+  return new BootRecord(chip, layout).state();
+}
+
+/** The image the board started is the record's confirmed slot, valid, its bytes matching both the record and the build. */
+function checkRunningImage(flashFile: string, s: BootState, slot: number, version: string, images: Record<string, string>): string[] {
+  const problems: string[] = [];
+  if (s.confirmed !== slot) problems.push(`the board runs slot ${slot}, the record confirms ${s.confirmed}`);
+  const meta = s.slots[slot];
+  if (!meta) return [...problems, `no slot ${slot}`];
+  if (meta.state !== "valid") problems.push(`slot ${slot} runs but is ${meta.state}`);
+  if (meta.version !== version) problems.push(`slot ${slot} prints version ${version}, the record says ${meta.version}`);
+  const flash = readFileSync(flashFile);
+  const start = layout.slots[slot].start - layout.flash.start;
+  const bytes = flash.subarray(start, start + meta.size);
+  if (zlibCrc32(bytes) !== meta.crc32) problems.push(`slot ${slot}'s bytes fail the CRC-32 the record keeps`);
+  const built = images[version];
+  if (built === undefined || Buffer.from(built, "latin1").compare(bytes) !== 0) problems.push(`slot ${slot} does not hold the build of ${version}`);
+  return problems;
+}
+
+function describeOutcome(s: BootState): string {
+  if (s.confirmed === 1) return "v2 confirmed in slot 1";
+  if (s.failure) return `v1 in slot 0, trial rolled back: ${s.failure.reason}`;
+  return `v1 in slot 0, update stopped before its trial (slot 1 ${s.slots[1].state})`;
+}
+
+/** The record tells what happened: an outcome the cut's place allows, with the reason and the old image saying it. */
+function checkOutcome(point: CutPoint, s: BootState, outcome: string, flowLines: string[]): string[] {
+  const problems: string[] = [];
+  if (s.trial !== null || s.trialStarts !== 0) problems.push(`a trial is still pending: slot ${s.trial}, ${s.trialStarts} starts`);
+  if (s.slots[0].state !== "valid" || s.slots[0].version !== "1.0.0") problems.push(`slot 0 (v1) is ${s.slots[0].state} ${s.slots[0].version}, not valid 1.0.0`);
+  const f = s.failure;
+  const allowed: string[] = [];
+  if (point.scenario === "confirm") {
+    allowed.push("v2 confirmed in slot 1", "v1 in slot 0, trial rolled back: restarted");
+    if (point.phase === "stage") allowed.push(...beforeTrial());
+    if (s.confirmed === 1 && (f !== null || s.slots[1].jobId !== "job-confirm")) problems.push(`v2 confirmed, but the record says failure ${JSON.stringify(f)}, job ${s.slots[1].jobId}`);
+  } else {
+    allowed.push("v1 in slot 0, trial rolled back: crashed", "v1 in slot 0, trial rolled back: restarted");
+    if (point.phase === "stage") allowed.push(...beforeTrial());
+  }
+  if (!allowed.includes(outcome)) problems.push(`outcome "${outcome}" cannot follow a cut in the ${point.phase} phase`);
+  if (f) {
+    const details: Record<string, string> = { crashed: "crashed at start: boom at start", restarted: "restarted before confirm() (watchdog reset or power loss)" };
+    if (f.slot !== 1 || f.detail !== details[f.reason]) problems.push(`failure ${JSON.stringify(f)} does not name slot 1 and its cause`);
+    if (s.slots[1].state !== "aborted") problems.push(`slot 1 failed its trial but is ${s.slots[1].state}, not aborted`);
+    if (s.slots[1].jobId !== `job-${point.scenario}`) problems.push(`slot 1 names job ${s.slots[1].jobId}`);
+    const reported = `last failure: ${f.reason} in slot 1: ${f.detail}`;
+    if (!flowLines.includes(reported)) problems.push(`the old image did not report "${reported}"`);
+  }
+  return problems;
+}
+
+/** A cut during update()+test() that left the trial unmarked: slot 1 as far as its writing got. */
+function beforeTrial(): string[] {
+  return ["empty", "writing", "new"].map((state) => `v1 in slot 0, update stopped before its trial (slot 1 ${state})`);
+}
+
+/** The cut points to run: every stage operation (or `stageStride`'s pick of them), both modes. */
+export interface PlanOptions {
+  scenarios: ScenarioName[];
+  ringOffsets: number[];
+  modes: PowerCutMode[];
+  /** Picks which stage operations (1-based, of `ops`) to cut; default: all. */
+  stageStride?: (ops: FlashOp[]) => number[];
+}
+
+/**
+ * Runs a campaign with `concurrency` boards at once. Stage operations are
+ * counted first by a pass without a cut; the trial boot's are found by cutting
+ * at 1, 2, ... until a cut no longer happens.
+ */
+export async function runCampaign(c: Campaign, plan: PlanOptions, concurrency: number, onResult: (r: CutResult) => void): Promise<CutResult[]> {
+  const chains: CutPoint[][] = [];
+  const untilNoCut: CutPoint[][] = [];
+  for (const scenario of plan.scenarios) {
+    for (const ringOffset of plan.ringOffsets) {
+      const ops = await c.stageOps(scenario, ringOffset);
+      const picked = plan.stageStride ? plan.stageStride(ops) : ops.map((_, i) => i + 1);
+      for (const mode of plan.modes) {
+        for (const op of picked) chains.push([{ scenario, ringOffset, phase: "stage", op, mode }]);
+        untilNoCut.push([{ scenario, ringOffset, phase: "trial-boot", op: 1, mode }]);
+      }
+    }
+  }
+  const results: CutResult[] = [];
+  const queue = [...untilNoCut, ...chains];
+  async function worker(): Promise<void> {
+    for (let chain = queue.shift(); chain; chain = queue.shift()) {
+      const point = chain[0];
+      const result = await c.run(point);
+      results.push(result);
+      onResult(result);
+      // A trial boot that made its cut has another operation to try.
+      if (result.cut && point.phase === "trial-boot" && point.op < 16) queue.unshift([{ ...point, op: point.op + 1 }]);
+      if (!result.cut && point.phase === "stage") result.problems.push(`stage operation ${point.op} was counted but not cut`);
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
+}
+
+/** Cut points per scenario and phase, outcomes tallied, and every problem. */
+export function summarize(results: CutResult[]): string {
+  const lines: string[] = [];
+  for (const scenario of ["confirm", "crash"] as const) {
+    const mine = results.filter((r) => r.point.scenario === scenario && r.cut);
+    if (mine.length === 0) continue;
+    const perPhase = (phase: Phase) => mine.filter((r) => r.point.phase === phase).length;
+    lines.push(`${scenario}: ${mine.length} cut points (stage ${perPhase("stage")}, trial boot ${perPhase("trial-boot")}), ${mine.filter((r) => r.problems.length > 0).length} with problems`);
+    const tally = new Map<string, number>();
+    for (const r of mine) tally.set(r.outcome, (tally.get(r.outcome) ?? 0) + 1);
+    for (const [outcome, n] of [...tally].sort()) lines.push(`  ${String(n).padStart(4)}  ${outcome}`);
+  }
+  for (const r of results.filter((x) => x.problems.length > 0)) lines.push(`PROBLEM ${describePoint(r.point)}: ${r.problems.join("; ")}`);
+  return lines.join("\n");
+}
+
+export function describePoint(p: CutPoint): string {
+  return `${p.scenario} ring+${p.ringOffset} ${p.phase} op ${p.op} ${p.mode}`;
+}

@@ -1,0 +1,18 @@
+// The whole power-cut campaign: every flash write and erase of both
+// scenarios, cleanly and torn, at each of the record's page alignments.
+// `npx tsx test/power/full-campaign.ts [concurrency]`; exits 1 on any problem.
+import { prepareCampaign, runCampaign, summarize, describePoint, RING_OFFSETS } from "./campaign.ts";
+
+const concurrency = Number(process.argv[2] ?? 2);
+const started = Date.now();
+const campaign = await prepareCampaign();
+try {
+  const results = await runCampaign(campaign, { scenarios: ["confirm", "crash"], ringOffsets: RING_OFFSETS, modes: ["clean", "torn"] }, concurrency, (r) => {
+    if (r.problems.length > 0) console.log(`PROBLEM ${describePoint(r.point)}: ${r.problems.join("; ")}`);
+  });
+  console.log(summarize(results));
+  console.log(`${results.filter((r) => r.cut).length} cut points, ${results.length} runs, ${Math.round((Date.now() - started) / 1000)} s`);
+  process.exitCode = results.some((r) => r.problems.length > 0) ? 1 : 0;
+} finally {
+  campaign.dispose();
+}
