@@ -75,13 +75,16 @@ export interface Campaign {
 }
 
 const APP_LINE = /^app (\S+) on linux, slot (\d+)( \(trial\))?$/;
+/** The trial image's first line: v2 on trial, or the crashing image. */
+const TRIAL_START = /^app 2\.0\.0 on linux, slot 1 \(trial\)$|^crashing app starting$/;
 const CUT_LINE = /^\[sim: power cut at flash op \d+\]$/;
 /** Generous: a trial boot is a few process starts on a shared CI machine. */
 const SETTLE_MS = 30_000;
 
-export async function prepareCampaign(): Promise<Campaign> {
+/** `loaderEntry`: another loader to put through the campaign (e.g. a deliberately broken one). */
+export async function prepareCampaign(loaderEntry = "firmware/loader/main.ts"): Promise<Campaign> {
   const images: Record<string, string> = {
-    loader: await buildForInterpreter("firmware/loader/main.ts", BOARD, "campaign"),
+    loader: await buildForInterpreter(loaderEntry, BOARD, "campaign"),
     provision: await buildForInterpreter("firmware/provision/main.ts"),
     stage: await buildForInterpreter("test/loader/entries/stage-trial.ts"),
     "1.0.0": await buildForInterpreter("test/power/entries/app.ts", BOARD, "1.0.0"),
@@ -268,6 +271,10 @@ function checkOutcome(point: CutPoint, s: BootState, outcome: string, flowLines:
     if (point.phase === "stage") allowed.push(...beforeTrial());
   }
   if (!allowed.includes(outcome)) problems.push(`outcome "${outcome}" cannot follow a cut in the ${point.phase} phase`);
+  // A trial runs once: a restart after it started rolls it back, whatever cut it.
+  const trialStarts = flowLines.filter((l) => TRIAL_START.test(l)).length;
+  if (trialStarts > 1) problems.push(`the trial image started ${trialStarts} times`);
+  if (trialStarts === 0 && (s.confirmed === 1 || f?.reason === "crashed")) problems.push(`outcome "${outcome}" without the trial image starting`);
   if (f) {
     const details: Record<string, string> = { crashed: "crashed at start: boom at start", restarted: "restarted before confirm() (watchdog reset or power loss)" };
     if (f.slot !== 1 || f.detail !== details[f.reason]) problems.push(`failure ${JSON.stringify(f)} does not name slot 1 and its cause`);
@@ -284,13 +291,16 @@ function beforeTrial(): string[] {
   return ["empty", "writing", "new"].map((state) => `v1 in slot 0, update stopped before its trial (slot 1 ${state})`);
 }
 
-/** The cut points to run: every stage operation (or `stageStride`'s pick of them), both modes. */
+/** Which cut points to run. */
 export interface PlanOptions {
   scenarios: ScenarioName[];
-  ringOffsets: number[];
   modes: PowerCutMode[];
+  /** Record alignments at which the stage's operations are cut. */
+  stageRingOffsets: number[];
   /** Picks which stage operations (1-based, of `ops`) to cut; default: all. */
   stageStride?: (ops: FlashOp[]) => number[];
+  /** Record alignments at which every operation of the trial boot is cut. */
+  trialRingOffsets: number[];
 }
 
 /**
@@ -299,28 +309,25 @@ export interface PlanOptions {
  * at 1, 2, ... until a cut no longer happens.
  */
 export async function runCampaign(c: Campaign, plan: PlanOptions, concurrency: number, onResult: (r: CutResult) => void): Promise<CutResult[]> {
-  const chains: CutPoint[][] = [];
-  const untilNoCut: CutPoint[][] = [];
+  const queue: CutPoint[] = [];
   for (const scenario of plan.scenarios) {
-    for (const ringOffset of plan.ringOffsets) {
+    for (const mode of plan.modes) {
+      for (const ringOffset of plan.trialRingOffsets) queue.push({ scenario, ringOffset, phase: "trial-boot", op: 1, mode });
+    }
+    for (const ringOffset of plan.stageRingOffsets) {
       const ops = await c.stageOps(scenario, ringOffset);
       const picked = plan.stageStride ? plan.stageStride(ops) : ops.map((_, i) => i + 1);
-      for (const mode of plan.modes) {
-        for (const op of picked) chains.push([{ scenario, ringOffset, phase: "stage", op, mode }]);
-        untilNoCut.push([{ scenario, ringOffset, phase: "trial-boot", op: 1, mode }]);
-      }
+      for (const mode of plan.modes) for (const op of picked) queue.push({ scenario, ringOffset, phase: "stage", op, mode });
     }
   }
   const results: CutResult[] = [];
-  const queue = [...untilNoCut, ...chains];
   async function worker(): Promise<void> {
-    for (let chain = queue.shift(); chain; chain = queue.shift()) {
-      const point = chain[0];
+    for (let point = queue.shift(); point; point = queue.shift()) {
       const result = await c.run(point);
       results.push(result);
       onResult(result);
       // A trial boot that made its cut has another operation to try.
-      if (result.cut && point.phase === "trial-boot" && point.op < 16) queue.unshift([{ ...point, op: point.op + 1 }]);
+      if (result.cut && point.phase === "trial-boot" && point.op < 16) queue.unshift({ ...point, op: point.op + 1 });
       if (!result.cut && point.phase === "stage") result.problems.push(`stage operation ${point.op} was counted but not cut`);
     }
   }

@@ -7,8 +7,10 @@ const concurrency = Number(process.argv[2] ?? 2);
 const started = Date.now();
 const campaign = await prepareCampaign();
 try {
-  const results = await runCampaign(campaign, { scenarios: ["confirm", "crash"], ringOffsets: RING_OFFSETS, modes: ["clean", "torn"] }, concurrency, (r) => {
+  let done = 0;
+  const results = await runCampaign(campaign, { scenarios: ["confirm", "crash"], modes: ["clean", "torn"], stageRingOffsets: RING_OFFSETS, trialRingOffsets: RING_OFFSETS }, concurrency, (r) => {
     if (r.problems.length > 0) console.log(`PROBLEM ${describePoint(r.point)}: ${r.problems.join("; ")}`);
+    if (++done % 25 === 0) console.error(`${done} runs, ${Math.round((Date.now() - started) / 1000)} s`);
   });
   console.log(summarize(results));
   console.log(`${results.filter((r) => r.cut).length} cut points, ${results.length} runs, ${Math.round((Date.now() - started) / 1000)} s`);
