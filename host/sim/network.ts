@@ -248,8 +248,8 @@ function boardTlsOptions(env: DeviceEnv, options: ConnectOptions): tls.Connectio
 }
 
 function derToPem(der: Buffer, label: string): string {
-  const body = der.toString("base64").replace(/(.{64})/g, "$1\n");
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+  const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
 function privateKeyPem(env: DeviceEnv, der: Buffer): string {
