@@ -46,6 +46,8 @@ export class SimBoard extends EventEmitter {
   private stopped = false;
   private nextEvalId = 1;
   private pendingPowerCut: DeviceConfig["powerCut"];
+  /** Settles when the current power-on has run its boot code. */
+  private booted: Promise<void> = Promise.resolve();
 
   private constructor(private readonly options: SimBoardOptions) {
     super();
@@ -97,8 +99,9 @@ export class SimBoard extends EventEmitter {
     this.send({ type: "network-stall", on });
   }
 
-  /** Evaluates an expression in the running device and returns its JSON. */
-  evaluate(code: string): Promise<unknown> {
+  /** Evaluates an expression in the running device (once it has booted) and returns its JSON. */
+  async evaluate(code: string): Promise<unknown> {
+    await this.booted;
     const id = this.nextEvalId++;
     return new Promise((resolve, reject) => {
       const onMessage = (msg: DeviceMessage) => {
@@ -150,7 +153,7 @@ export class SimBoard extends EventEmitter {
     child.on("message", (msg: DeviceMessage) => this.onMessage(msg));
     child.on("exit", (code, signal) => this.onExit(child, code, signal));
     this.emit("boot", reason);
-    return new Promise((resolve, reject) => {
+    this.booted = new Promise((resolve, reject) => {
       child.once("message", (msg: DeviceMessage) => {
         if (msg.type === "ready") {
           this.consolePort = msg.consolePort ?? this.consolePort;
@@ -160,6 +163,7 @@ export class SimBoard extends EventEmitter {
       child.once("exit", () => resolve());
       child.once("error", reject);
     });
+    return this.booted;
   }
 
   private onMessage(msg: DeviceMessage): void {

@@ -73,13 +73,9 @@ process.on("uncaughtException", (e) => device.print(`Uncaught ${describeThrown(e
 process.on("unhandledRejection", (reason) => device.print(`Unhandled promise rejection: ${describeThrown(reason)}`));
 
 async function main() {
-  if (config.consolePort !== undefined) {
-    consoleServer = new ConsoleServer(device);
-    const port = await consoleServer.listen(config.consolePort);
-    send({ type: "ready", consolePort: port });
-  } else {
-    send({ type: "ready" });
-  }
+  const port = config.consolePort === undefined ? undefined : await (consoleServer = new ConsoleServer(device)).listen(config.consolePort);
   device.powerOn();
+  // Ready once the boot code has run: the supervisor sends nothing before.
+  send({ type: "ready", consolePort: port });
 }
 void main();
