@@ -1,31 +1,107 @@
-// `npm start`: builds the images and boots a simulated board with them, the
-// way a flashed board boots (loader as .bootcde, application beside it).
-// Exits 0 once the application has started on the board.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+// `npm start`: the whole FOTA flow on one machine. Builds v1 and v2 of the
+// example firmware, starts the bench (local AWS IoT), registers a thing,
+// provisions a simulated ESP32 with v1 through `fota flash` and the espruino
+// tool, creates a FOTA job for v2 and follows it to SUCCEEDED; then a job
+// whose image crashes at start, and the rollback to v2 with the job FAILED.
+// Exits 0 when both outcomes happened as expected.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SimBoard, writeStorage } from "./sim/board.ts";
+import { spawn } from "node:child_process";
+import { startBench } from "./bench/bench.ts";
+import { SimBoard } from "./sim/board.ts";
+import { buildForInterpreter } from "./conformance/cases.ts";
 
-const board = process.env.FOTA_BOARD ?? "linux";
-execFileSync("npm", ["run", "-s", "build"], { stdio: "inherit", env: { ...process.env, FOTA_BOARD: board } });
-const dir = mkdtempSync(join(tmpdir(), "fota-demo-"));
-const flashFile = join(dir, "flash.bin");
-writeStorage(board, flashFile, {
-  ".bootcde": readFileSync(`dist/${board}/loader.js`, "latin1"),
-  "app.js": readFileSync(`dist/${board}/app.js`, "latin1"),
-});
-console.log(`\nsimulated ${board} board powering on (flash: ${flashFile})`);
-const sim = await SimBoard.start({ board, flashFile, echo: `[${board}]` });
-let ok = false;
-try {
-  await sim.waitFor(/^app .* on /, 15_000);
-  ok = true;
-} catch (e) {
-  console.error((e as Error).message);
-} finally {
-  await sim.stop();
-  rmSync(dir, { recursive: true, force: true });
+const BOARD = process.env.FOTA_BOARD ?? "esp32";
+const THING = "demo-board";
+
+interface Step {
+  ok: boolean;
+  text: string;
 }
-console.log(ok ? "\nthe board booted the application" : "\nthe board did not start the application");
-process.exit(ok ? 0 : 1);
+const results: Step[] = [];
+
+function say(text: string): void {
+  console.log(`\n== ${text}`);
+}
+
+/** Runs the `fota` command as a user would; resolves with its exit code and output. */
+function fota(args: string[], echo = true): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["host/cli/fota.mjs", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d;
+      if (echo) process.stdout.write(d.toString().replace(/^/gm, "   fota | "));
+    });
+    child.on("exit", (code) => resolve({ code, stdout }));
+  });
+}
+
+async function expectJob(jobId: string, status: string, detail: RegExp): Promise<void> {
+  const watch = await fota(["job", "watch", jobId, "--bench", benchUrl, "--timeout", "240"]);
+  const final = watch.stdout.trim().split("\n").pop() ?? "";
+  const ok = final.startsWith(`${THING}: ${status} `) && detail.test(final);
+  results.push({ ok, text: `job ${jobId}: ${final}` });
+}
+
+const work = mkdtempSync(join(tmpdir(), "fota-demo-"));
+let benchUrl = "";
+const stopAll: (() => Promise<void>)[] = [];
+
+async function main(): Promise<void> {
+  say(`building v1, v2 and a broken v3 for ${BOARD}`);
+  const dist = join(work, "dist");
+  const dist2 = join(work, "dist-v2");
+  for (const [version, out] of [["1.0.0", dist], ["2.0.0", dist2]]) {
+    if ((await fota(["build", "--board", BOARD, "--version", version, "--out", out])).code !== 0) throw new Error("build failed");
+  }
+  const broken = join(work, "app-v3-broken.js");
+  writeFileSync(broken, await buildForInterpreter("firmware/examples/crash-at-start.ts", BOARD, "3.0.0"), "latin1");
+
+  say("starting the bench (local AWS IoT: MQTT over mutual TLS, Jobs, object store)");
+  const bench = await startBench({ dataDir: join(work, "bench"), mqttPort: 0, objectsPort: 0, controlPort: 0, host: "127.0.0.1" });
+  stopAll.push(() => bench.stop());
+  benchUrl = bench.control.url;
+  console.log(`   MQTT mqtts://localhost:${bench.mqtt.port}, objects ${bench.objects.url}, control ${bench.control.url}`);
+
+  say(`registering ${THING}`);
+  const config = join(work, `${THING}.json`);
+  if ((await fota(["device", "add", THING, "--bench", benchUrl, "--out", config])).code !== 0) throw new Error("device add failed");
+
+  say(`powering on a simulated ${BOARD} and provisioning v1 with fota flash`);
+  const board = await SimBoard.start({ board: BOARD, flashFile: join(work, "board.flash"), consolePort: 0, echo: `   ${BOARD} |` });
+  stopAll.push(() => board.stop());
+  board.on("boot", (reason) => console.log(`   ${BOARD} | --- restart (${reason}) ---`));
+  const flashed = await fota(["flash", "--port", `tcp://127.0.0.1:${board.consolePort}`, "--config", config, "--board", BOARD, "--version", "1.0.0", "--dist", dist]);
+  if (flashed.code !== 0) throw new Error("fota flash failed");
+  // Short periods so the demo moves quickly; a trial must confirm within 60 s.
+  await board.evaluate(`require("Storage").writeJSON("app.json", {samplePeriodS: 2}), require("Storage").writeJSON(".fota", {confirmWindowS: 60, watchdogS: 20})`);
+  await board.evaluate(`setTimeout(function () { E.reboot(); }, 10), 0`);
+  await board.waitFor(/^connected to /, 60_000, board.lines.length);
+  results.push({ ok: true, text: "v1 provisioned through fota flash, running and connected" });
+
+  say("FOTA job for v2");
+  if ((await fota(["job", "create", "--thing", THING, "--image", join(dist2, BOARD, "app.js"), "--slot", "auto", "--version", "2.0.0", "--job-id", "demo-v2", "--bench", benchUrl])).code !== 0) throw new Error("job create failed");
+  await expectJob("demo-v2", "SUCCEEDED", /"version":"2\.0\.0"/);
+  const v2 = board.lines.some((l) => /^app 2\.0\.0 on .* \(trial\)$/.test(l));
+  results.push({ ok: v2, text: "the board restarted into v2 on trial and confirmed it" });
+
+  say("FOTA job for a v3 that crashes at start");
+  if ((await fota(["job", "create", "--thing", THING, "--image", broken, "--slot", "auto", "--version", "3.0.0", "--job-id", "demo-v3", "--bench", benchUrl])).code !== 0) throw new Error("job create failed");
+  await expectJob("demo-v3", "FAILED", /crashed at start/);
+  const back = board.lines.slice(-30).some((l) => /^app 2\.0\.0 on /.test(l));
+  results.push({ ok: back, text: "the board rolled back to v2" });
+}
+
+main()
+  .catch((e) => results.push({ ok: false, text: `demo stopped: ${(e as Error).message}` }))
+  .then(async () => {
+    for (const stop of stopAll.reverse()) await stop().catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+    say("outcome");
+    for (const r of results) console.log(`   ${r.ok ? "ok  " : "FAIL"} ${r.text}`);
+    const ok = results.length === 5 && results.every((r) => r.ok);
+    console.log(ok ? "\nboth outcomes happened as expected" : "\nthe demo did not go as expected");
+    process.exit(ok ? 0 : 1);
+  });

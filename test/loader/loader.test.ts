@@ -13,7 +13,8 @@ before(async () => {
   images.stage = await buildForInterpreter("test/loader/entries/stage-trial.ts");
   images.v1 = await buildForInterpreter("firmware/app/main.ts", "linux", "1.0.0");
   images.v2 = await buildForInterpreter("firmware/app/main.ts", "linux", "2.0.0");
-  for (const variant of ["crash", "silent", "hang"]) images[variant] = await buildForInterpreter(`test/loader/entries/app-${variant}.ts`);
+  images.crash = await buildForInterpreter("firmware/examples/crash-at-start.ts");
+  for (const variant of ["silent", "hang"]) images[variant] = await buildForInterpreter(`test/loader/entries/app-${variant}.ts`);
 });
 
 /** A board with the loader in .bootcde and v1 provisioned into slot 0, booted once. */

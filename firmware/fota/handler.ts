@@ -1,0 +1,150 @@
+// handleFotaJobs(jobs, options): the whole FOTA flow in one call, as the
+// earlier library's handle_fota_jobs, without its bugs. Called once with
+// `force` after connecting, then periodically from the main loop:
+//  - an IN_PROGRESS FOTA job on a fresh start is settled: SUCCEEDED if this
+//    image is the one the job wrote (a trial is confirmed first), else FAILED
+//    with the loader's recorded reason;
+//  - the first QUEUED FOTA job is checked, marked IN_PROGRESS, downloaded
+//    and verified, put on trial, and the board restarts into it; any failure
+//    marks it FAILED with the reason, and the running image stays;
+//  - every other job goes to `jobCallback`; a document that is not a JSON
+//    object is REJECTED. Nothing is ignored in silence.
+import { Job, Jobs, FAILED, IN_PROGRESS, REJECTED, SUCCEEDED, type StatusDetails } from "../aws/jobs";
+import { bootRecord, confirm, reset, status, test } from "./fota";
+import { update, checkDocument } from "./update";
+
+export interface FotaJobsOptions {
+  /** Ask for pending jobs even without a notification (right after connecting). */
+  force?: boolean;
+  /** Close MQTT while downloading: two TLS sessions at once are heavy for the board (default true). */
+  disconnectMqtt?: boolean;
+  /** Restart into the new image by itself (default true); otherwise the result says a reset is due. */
+  autoReset?: boolean;
+  /** Every job that is not a FOTA job. */
+  jobCallback?: (job: Job) => void;
+  /** CA of the image server (DER), if the download should name one. */
+  ca?: string;
+  /** Download progress: bytes stored, image size. */
+  progress?: (bytes: number, total: number) => void;
+  /** Seconds to get MQTT back after the download (default 60). */
+  reconnectTimeoutS?: number;
+}
+
+/** What the call did: nothing to do, jobs handled, or an update waiting for a reset (autoReset false). */
+export type FotaOutcome = "idle" | "handled" | "reset-needed" | "busy";
+
+const MAX_DETAIL = 1024;
+let running = false;
+
+export function handleFotaJobs(jobs: Jobs, options?: FotaJobsOptions): Promise<FotaOutcome> {
+  const o = options || {};
+  if (running) return Promise.resolve<FotaOutcome>("busy");
+  if (!o.force && !jobs.changed()) return Promise.resolve<FotaOutcome>("idle");
+  running = true;
+  const done = (outcome: FotaOutcome) => {
+    running = false;
+    return outcome;
+  };
+  return jobs
+    .list()
+    .then((pending) => handlePending(jobs, pending.inProgress, pending.queued, o))
+    .then(done, (e) => {
+      running = false;
+      throw e;
+    });
+}
+
+function handlePending(jobs: Jobs, inProgress: Job[], queued: Job[], o: FotaJobsOptions): Promise<FotaOutcome> {
+  let outcome: FotaOutcome = "handled";
+  let chain: Promise<unknown> = Promise.resolve();
+  inProgress.forEach((job) => {
+    chain = chain.then(() => job.describe()).then(() => {
+      if (!isFotaJob(job)) return o.jobCallback && o.jobCallback(job);
+      return settle(job).then((result) => {
+        if (result === "reset-needed") outcome = "reset-needed";
+      });
+    });
+  });
+  let fotaTaken = false;
+  queued.forEach((job) => {
+    chain = chain.then(() => job.describe()).then((): unknown => {
+      if (typeof job.document !== "object" || job.document === null || job.document instanceof Array) {
+        return job.update(REJECTED, details({ reason: "the job document is not a JSON object" }));
+      }
+      if (!isFotaJob(job)) return o.jobCallback && o.jobCallback(job);
+      // One FOTA at a time: later ones wait for the next call.
+      if (fotaTaken || outcome === "reset-needed") return undefined;
+      fotaTaken = true;
+      return runUpdate(jobs, job, o).then((result) => {
+        outcome = result;
+      });
+    });
+  });
+  return chain.then(() => outcome);
+}
+
+function isFotaJob(job: Job): boolean {
+  return typeof job.document === "object" && job.document !== null && job.document.operation === "fota";
+}
+
+/** An IN_PROGRESS FOTA job found at start: did its image come up? */
+function settle(job: Job): Promise<"handled" | "reset-needed"> {
+  const state = bootRecord().state();
+  const now = status();
+  let wrote = -1;
+  for (let i = 0; i < state.slots.length; i++) if (state.slots[i].jobId === job.jobId && state.slots[i].state !== "empty") wrote = i;
+  // Updated and put on trial, but the caller has not restarted yet (autoReset false).
+  if (wrote >= 0 && state.trial === wrote && state.trialStarts === 0) return Promise.resolve<"reset-needed">("reset-needed");
+  if (wrote >= 0 && now.slot === wrote) {
+    if (now.trial) confirm();
+    const meta = state.slots[wrote];
+    return job
+      .update(SUCCEEDED, details({ slot: String(wrote), md5: meta.md5, version: meta.version || "unknown" }))
+      .then(() => "handled" as const);
+  }
+  const failure = now.lastFailure;
+  let reason: string;
+  if (failure && failure.jobId === job.jobId) reason = failure.reason + ": " + failure.detail;
+  else if (wrote >= 0) reason = "the board runs slot " + now.slot + ", not slot " + wrote + " that this job wrote";
+  else reason = "the update did not complete: the board restarted before the new image was ready";
+  return job.update(FAILED, details({ reason: reason, runningSlot: String(now.slot) })).then(() => "handled" as const);
+}
+
+/** A QUEUED FOTA job: check, download, verify, trial. */
+function runUpdate(jobs: Jobs, job: Job, o: FotaJobsOptions): Promise<FotaOutcome> {
+  const check = checkDocument(job.document);
+  if (!check.ok) return job.update(FAILED, details({ reason: check.reason })).then(() => "handled" as const);
+  const slot = check.document.bc_idx;
+  const version = typeof job.document.bc_version === "string" ? job.document.bc_version : "";
+  const disconnect = o.disconnectMqtt !== false;
+  return job
+    .update(IN_PROGRESS, details({ step: "downloading", slot: String(slot) }))
+    .then(() => {
+      if (disconnect) jobs.thing.disconnect();
+      return update(job.document, { jobId: job.jobId, version: version, ca: o.ca, progress: o.progress });
+    })
+    .then((result) => {
+      const back = disconnect ? jobs.thing.connect(o.reconnectTimeoutS || 60) : Promise.resolve();
+      return back.then((): Promise<FotaOutcome> => {
+        if (!result.ok) return job.update(FAILED, details({ reason: result.reason })).then(() => "handled" as const);
+        test(result.slot, job.jobId);
+        return job.update(IN_PROGRESS, details({ step: "restarting into slot " + result.slot + " on trial", slot: String(result.slot), md5: result.md5 })).then(() => {
+          if (o.autoReset === false) return "reset-needed" as const;
+          jobs.thing.disconnect();
+          // Let the DISCONNECT leave before the restart.
+          setTimeout(reset, 500);
+          return "handled" as const;
+        });
+      });
+    });
+}
+
+/** statusDetails as AWS takes them: non-empty strings of at most 1024 characters. */
+function details(values: { [key: string]: string }): StatusDetails {
+  const out: StatusDetails = {};
+  for (const key in values) {
+    const value = String(values[key] || "-");
+    out[key] = value.length > MAX_DETAIL ? value.substring(0, MAX_DETAIL - 3) + "..." : value;
+  }
+  return out;
+}
