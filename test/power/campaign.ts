@@ -74,16 +74,16 @@ export interface Campaign {
   dispose(): void;
 }
 
-const APP_LINE = /^app (\S+) on linux, slot (\d+)( \(trial\))?$/;
+export const APP_LINE = /^app (\S+) on linux, slot (\d+)( \(trial\))?$/;
 /** The trial image's first line: v2 on trial, or the crashing image. */
 const TRIAL_START = /^app 2\.0\.0 on linux, slot 1 \(trial\)$|^crashing app starting$/;
 const CUT_LINE = /^\[sim: power cut at flash op \d+\]$/;
 /** Generous: a trial boot is a few process starts on a shared CI machine. */
 const SETTLE_MS = 30_000;
 
-/** `loaderEntry`: another loader to put through the campaign (e.g. a deliberately broken one). */
-export async function prepareCampaign(loaderEntry = "firmware/loader/main.ts"): Promise<Campaign> {
-  const images: Record<string, string> = {
+/** The images of both scenarios, keyed by role (loader, provision, stage) or version (1.0.0, 2.0.0, crash). */
+export async function buildImages(loaderEntry = "firmware/loader/main.ts"): Promise<Record<string, string>> {
+  return {
     loader: await buildForInterpreter(loaderEntry, BOARD, "campaign"),
     provision: await buildForInterpreter("firmware/provision/main.ts"),
     stage: await buildForInterpreter("test/loader/entries/stage-trial.ts"),
@@ -91,6 +91,11 @@ export async function prepareCampaign(loaderEntry = "firmware/loader/main.ts"): 
     "2.0.0": await buildForInterpreter("test/power/entries/app.ts", BOARD, "2.0.0"),
     crash: await buildForInterpreter("firmware/examples/crash-at-start.ts"),
   };
+}
+
+/** `loaderEntry`: another loader to put through the campaign (e.g. a deliberately broken one). */
+export async function prepareCampaign(loaderEntry?: string): Promise<Campaign> {
+  const images = await buildImages(loaderEntry);
   const root = mkdtempSync(join(tmpdir(), "power-campaign-"));
   const templates: Record<string, string> = {};
   for (const scenario of ["confirm", "crash"] as const) {
@@ -171,7 +176,8 @@ function shiftRing(provisioned: string, offset: number, file: string): string {
   return file;
 }
 
-function stageCode(scenario: ScenarioName, images: Record<string, string>): string {
+/** The update()+test() stand-in for a scenario: Storage "next.img" into slot 1, on trial. */
+export function stageCode(scenario: ScenarioName, images: Record<string, string>): string {
   const version = scenario === "confirm" ? "2.0.0" : "crash";
   const job = { file: "next.img", slot: 1, jobId: `job-${scenario}`, version };
   return `global.STAGE = ${JSON.stringify(job)};\n${images.stage}`;
@@ -213,16 +219,29 @@ async function runCutPoint(sim: SimBoard, flashFile: string, point: CutPoint, im
   const finalLines = sim.lines.slice(finalMark);
   await sim.stop();
 
-  const problems: string[] = [];
-  if (finalLines.some((l) => CUT_LINE.test(l))) problems.push("the boot after the flow settled wrote to flash");
-  const state = readRecord(flashFile);
-  const [, version, slotText, trialMark] = APP_LINE.exec(appLine)!;
-  const slot = Number(slotText);
-  if (trialMark) problems.push(`after settling the board still starts a trial: ${appLine}`);
-  problems.push(...checkRunningImage(flashFile, state, slot, version, images));
-  const outcome = describeOutcome(state);
-  problems.push(...checkOutcome(point, state, outcome, flowLines));
+  const verdict = judgeSettledBoard(flashFile, appLine, point.scenario, point.phase === "stage", flowLines, images);
+  if (finalLines.some((l) => CUT_LINE.test(l))) verdict.problems.push("the boot after the flow settled wrote to flash");
+  const { outcome, problems } = verdict;
   return { point, cut: true, outcome, problems };
+}
+
+/**
+ * A board that settled after a cut, as it starts again (`appLine`) and as its
+ * flash file holds it: it started a valid image, and the record tells what
+ * happened. `cutBeforeTrial`: the cut may have stopped the update before its
+ * trial was marked. Returns the outcome for the tally and every problem.
+ */
+export function judgeSettledBoard(flashFile: string, appLine: string, scenario: ScenarioName, cutBeforeTrial: boolean, flowLines: string[], images: Record<string, string>): { outcome: string; problems: string[] } {
+  const problems: string[] = [];
+  const state = readRecord(flashFile);
+  const app = APP_LINE.exec(appLine);
+  if (!app) return { outcome: "no application started", problems: [`not an application's line: ${appLine}`] };
+  const [, version, slotText, trialMark] = app;
+  if (trialMark) problems.push(`after settling the board still starts a trial: ${appLine}`);
+  problems.push(...checkRunningImage(flashFile, state, Number(slotText), version, images));
+  const outcome = describeOutcome(state);
+  problems.push(...checkOutcome(scenario, cutBeforeTrial, state, outcome, flowLines));
+  return { outcome, problems };
 }
 
 /** The record as Node decodes it from the board's flash file. */
@@ -256,21 +275,21 @@ function describeOutcome(s: BootState): string {
 }
 
 /** The record tells what happened: an outcome the cut's place allows, with the reason and the old image saying it. */
-function checkOutcome(point: CutPoint, s: BootState, outcome: string, flowLines: string[]): string[] {
+function checkOutcome(scenario: ScenarioName, cutBeforeTrial: boolean, s: BootState, outcome: string, flowLines: string[]): string[] {
   const problems: string[] = [];
   if (s.trial !== null || s.trialStarts !== 0) problems.push(`a trial is still pending: slot ${s.trial}, ${s.trialStarts} starts`);
   if (s.slots[0].state !== "valid" || s.slots[0].version !== "1.0.0") problems.push(`slot 0 (v1) is ${s.slots[0].state} ${s.slots[0].version}, not valid 1.0.0`);
   const f = s.failure;
   const allowed: string[] = [];
-  if (point.scenario === "confirm") {
+  if (scenario === "confirm") {
     allowed.push("v2 confirmed in slot 1", "v1 in slot 0, trial rolled back: restarted");
-    if (point.phase === "stage") allowed.push(...beforeTrial());
+    if (cutBeforeTrial) allowed.push(...beforeTrial());
     if (s.confirmed === 1 && (f !== null || s.slots[1].jobId !== "job-confirm")) problems.push(`v2 confirmed, but the record says failure ${JSON.stringify(f)}, job ${s.slots[1].jobId}`);
   } else {
     allowed.push("v1 in slot 0, trial rolled back: crashed", "v1 in slot 0, trial rolled back: restarted");
-    if (point.phase === "stage") allowed.push(...beforeTrial());
+    if (cutBeforeTrial) allowed.push(...beforeTrial());
   }
-  if (!allowed.includes(outcome)) problems.push(`outcome "${outcome}" cannot follow a cut in the ${point.phase} phase`);
+  if (!allowed.includes(outcome)) problems.push(`outcome "${outcome}" cannot follow this cut${cutBeforeTrial ? "" : " after the trial was marked"}`);
   // A trial runs once: a restart after it started rolls it back, whatever cut it.
   const trialStarts = flowLines.filter((l) => TRIAL_START.test(l)).length;
   if (trialStarts > 1) problems.push(`the trial image started ${trialStarts} times`);
@@ -279,7 +298,7 @@ function checkOutcome(point: CutPoint, s: BootState, outcome: string, flowLines:
     const details: Record<string, string> = { crashed: "crashed at start: boom at start", restarted: "restarted before confirm() (watchdog reset or power loss)" };
     if (f.slot !== 1 || f.detail !== details[f.reason]) problems.push(`failure ${JSON.stringify(f)} does not name slot 1 and its cause`);
     if (s.slots[1].state !== "aborted") problems.push(`slot 1 failed its trial but is ${s.slots[1].state}, not aborted`);
-    if (s.slots[1].jobId !== `job-${point.scenario}`) problems.push(`slot 1 names job ${s.slots[1].jobId}`);
+    if (s.slots[1].jobId !== `job-${scenario}`) problems.push(`slot 1 names job ${s.slots[1].jobId}`);
     const reported = `last failure: ${f.reason} in slot 1: ${f.detail}`;
     if (!flowLines.includes(reported)) problems.push(`the old image did not report "${reported}"`);
   }
