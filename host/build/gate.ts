@@ -36,6 +36,8 @@ const REJECTED_SYNTAX = new Map<string, string>(Object.entries({
 const UNSUPPORTED_REGEX: [RegExp, string][] = [
   [/(^|[^\\])\{\d/, "counted repetition {n} / {n,m} never matches: repeat the atom or check lengths in code"],
   [/(^|[^\\])\//, "an unescaped / (inside a character class) ends the literal on the interpreter: write \\/"],
+  [/\([^)]*\|/, "alternation inside a group ((a|b)…) matches wrongly (wrong captures, or no match when more pattern follows): use separate tests"],
+  [/\\x[89a-fA-F][0-9a-fA-F]|\\u(?!00[0-7])[0-9a-fA-F]{4}/, "character classes compare signed bytes, so a range or class using \\x80 and above is wrong: test charCodeAt in code"],
   [/\(\?/, "groups starting with (? (non-capturing, lookaround, named) never match: use plain (…) groups"],
   [/\$\{|\\\$\\\{/, "a literal \"${\" in a regex literal is misparsed as a template: build it with new RegExp or match in code"],
 ];

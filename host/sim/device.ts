@@ -212,11 +212,18 @@ export class Device {
       realm.timers.set(id, repeat ? setInterval(run, delay) : setTimeout(run, delay));
       return id;
     };
-    const clearTimer = (id: unknown) => {
-      const t = realm.timers.get(Number(id));
+    // As the interpreter: clearTimeout(undefined) throws, clearTimeout() clears every timer.
+    const clearTimer = (name: string) => (...args: unknown[]) => {
+      if (args.length === 0) {
+        for (const t of realm.timers.values()) clearTimeout(t);
+        realm.timers.clear();
+        return;
+      }
+      if (args[0] === undefined) throw new RealmError(`${name}(undefined) not allowed. Use ${name}() instead`);
+      const t = realm.timers.get(Number(args[0]));
       if (t) {
         clearTimeout(t);
-        realm.timers.delete(Number(id));
+        realm.timers.delete(Number(args[0]));
       }
     };
     const parseUrl = (u: string) => espruinoUrlParse(u);
@@ -227,8 +234,8 @@ export class Device {
       console: { log: (...args: unknown[]) => this.print(args.map(formatValue).join(" ")) },
       setTimeout: (fn: unknown, ms?: unknown, ...args: unknown[]) => addTimer(fn, ms, false, args),
       setInterval: (fn: unknown, ms?: unknown, ...args: unknown[]) => addTimer(fn, ms, true, args),
-      clearTimeout: clearTimer,
-      clearInterval: clearTimer,
+      clearTimeout: clearTimer("clearTimeout"),
+      clearInterval: clearTimer("clearInterval"),
       getTime: () => Date.now() / 1000,
       atob: (s: string) => Buffer.from(String(s), "base64").toString("latin1"),
       btoa: (s: string) => Buffer.from(String(s), "latin1").toString("base64"),

@@ -31,6 +31,8 @@ const refused: [string, string, RegExp][] = [
   ["counted regex repetition", "var r = /^a{2}$/;", /counted repetition/],
   ["non-capturing group", "var r = /(?:a)b/;", /groups starting with \(\?/],
   ["unescaped slash in a class", "var r = /[^/]+/;", /unescaped \//],
+  ["alternation inside a group", "var r = /^x(a|b)y$/;", /alternation inside a group/],
+  ["class with bytes above 0x7f", "var r = /[^\\x00-\\xff]/;", /signed bytes/],
   ["computed key", "var o = { [k]: 1 };", /computed keys/],
   ["missing string method", "s.trimStart();", /trimStart/],
 ];
