@@ -154,12 +154,14 @@ export class SimBoard extends EventEmitter {
     child.on("exit", (code, signal) => this.onExit(child, code, signal));
     this.emit("boot", reason);
     this.booted = new Promise((resolve, reject) => {
-      child.once("message", (msg: DeviceMessage) => {
-        if (msg.type === "ready") {
-          this.consolePort = msg.consolePort ?? this.consolePort;
-          resolve();
-        }
-      });
+      // The boot code may send watchdog messages before "ready".
+      const onReady = (msg: DeviceMessage) => {
+        if (msg.type !== "ready") return;
+        child.off("message", onReady);
+        this.consolePort = msg.consolePort ?? this.consolePort;
+        resolve();
+      };
+      child.on("message", onReady);
       child.once("exit", () => resolve());
       child.once("error", reject);
     });

@@ -49,8 +49,8 @@ test("update, trial, confirm and a crash rolled back, on the real interpreter", 
     loader: await buildForInterpreter("firmware/loader/main.ts", "linux", "interp-test"),
     provision: await buildForInterpreter("firmware/provision/main.ts"),
     stage: await buildForInterpreter("test/loader/entries/stage-trial.ts"),
-    v1: await buildForInterpreter("test/power/entries/app.ts", "linux", "1.0.0"),
-    v2: await buildForInterpreter("test/power/entries/app.ts", "linux", "2.0.0"),
+    v1: await buildForInterpreter("test/support/entries/offline-app.ts", "linux", "1.0.0"),
+    v2: await buildForInterpreter("test/support/entries/offline-app.ts", "linux", "2.0.0"),
     crash: await buildForInterpreter("firmware/examples/crash-at-start.ts"),
   };
   const stage = (file: string, slot: number, jobId: string, version: string) => `global.STAGE = ${JSON.stringify({ file, slot, jobId, version })};\n${images.stage}`;

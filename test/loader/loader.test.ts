@@ -11,8 +11,8 @@ before(async () => {
   images.loader = await buildForInterpreter("firmware/loader/main.ts", "linux", "loader-test");
   images.provision = await buildForInterpreter("firmware/provision/main.ts");
   images.stage = await buildForInterpreter("test/loader/entries/stage-trial.ts");
-  images.v1 = await buildForInterpreter("firmware/app/main.ts", "linux", "1.0.0");
-  images.v2 = await buildForInterpreter("firmware/app/main.ts", "linux", "2.0.0");
+  images.v1 = await buildForInterpreter("test/support/entries/offline-app.ts", "linux", "1.0.0");
+  images.v2 = await buildForInterpreter("test/support/entries/offline-app.ts", "linux", "2.0.0");
   images.crash = await buildForInterpreter("firmware/examples/crash-at-start.ts");
   for (const variant of ["silent", "hang"]) images[variant] = await buildForInterpreter(`test/loader/entries/app-${variant}.ts`);
 });

@@ -87,8 +87,8 @@ export async function buildImages(loaderEntry = "firmware/loader/main.ts"): Prom
     loader: await buildForInterpreter(loaderEntry, BOARD, "campaign"),
     provision: await buildForInterpreter("firmware/provision/main.ts"),
     stage: await buildForInterpreter("test/loader/entries/stage-trial.ts"),
-    "1.0.0": await buildForInterpreter("test/power/entries/app.ts", BOARD, "1.0.0"),
-    "2.0.0": await buildForInterpreter("test/power/entries/app.ts", BOARD, "2.0.0"),
+    "1.0.0": await buildForInterpreter("test/support/entries/offline-app.ts", BOARD, "1.0.0"),
+    "2.0.0": await buildForInterpreter("test/support/entries/offline-app.ts", BOARD, "2.0.0"),
     crash: await buildForInterpreter("firmware/examples/crash-at-start.ts"),
   };
 }

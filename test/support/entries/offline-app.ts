@@ -1,4 +1,4 @@
-// The application image the power-cut campaign updates to and from: it says
+// The application image the loader, power-cut and interpreter tests update to and from: it says
 // what runs (as the example firmware does, without its network) and confirms
 // a trial start at once, so only the campaign's cuts end a trial.
 import { layout, firmwareVersion } from "virtual:build";
