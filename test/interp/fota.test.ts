@@ -1,0 +1,133 @@
+// The whole FOTA flow with the real interpreter (its Linux build) as the board
+// and the bench in this process: v1 provisioned into slot 0 runs from the
+// loader, connects to the bench over mutual TLS, takes a FOTA job for v2,
+// downloads it over HTTPS from the bench's object store into slot 1, checks
+// its MD5, goes on trial and calls E.reboot(); the supervisor starts the
+// interpreter again, the loader runs slot 1 on trial, v2 connects, confirms
+// and marks the job SUCCEEDED. Node then reads the board's flash file and must
+// agree with what the job says.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crc32 as zlibCrc32 } from "node:zlib";
+import { CreateJobCommand, DescribeJobExecutionCommand } from "@aws-sdk/client-iot";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { startBench, type Bench } from "../../host/bench/bench.ts";
+import { buildForInterpreter } from "../../host/conformance/cases.ts";
+import { loadBoard } from "../../host/build/board.ts";
+import { storageFiles } from "../../host/cli/device-config.ts";
+import { SimFlash } from "../../host/sim/flash.ts";
+import { FLASH_FILE, InterpreterBoard, writeStorageFiles } from "../../host/interp/supervisor.ts";
+import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
+import { BootRecord } from "../../firmware/boot/record.ts";
+import type { BootState } from "../../firmware/boot/entry.ts";
+import { iotClient, s3Client, thingArn } from "../bench/helpers.ts";
+
+provideCrc32((data) => zlibCrc32(data));
+
+const bin = process.env.ESPRUINO_BIN;
+const layout = loadBoard("linux").layout;
+const THING = "interp-board";
+const TERMINAL = ["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED", "REMOVED"];
+/** Printed at the console after each step: how much of the variable pool the board uses. */
+const MEMORY = `print("memory " + JSON.stringify(process.memory()))`;
+
+function recordOf(dir: string): BootState {
+  const chip = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize });
+  chip.write(readFileSync(join(dir, FLASH_FILE)), layout.flash.start);
+  return new BootRecord(chip, layout).state();
+}
+
+const md5Of = (image: string) => createHash("md5").update(Buffer.from(image, "latin1")).digest("hex");
+
+/** Asks the board for process.memory() and returns {usage, total}. */
+async function memory(board: InterpreterBoard): Promise<{ usage: number; total: number; free: number }> {
+  const mark = board.lines.length;
+  board.type(MEMORY);
+  const line = await board.waitFor(/^memory \{/, 10_000, mark);
+  return JSON.parse(line.slice("memory ".length));
+}
+
+test("a FOTA job updates the real interpreter from v1 to v2 through the bench", { skip: bin ? false : "ESPRUINO_BIN not set", timeout: 240_000 }, async () => {
+  const started = Date.now();
+  const images = {
+    loader: await buildForInterpreter("firmware/loader/main.ts", "linux", "interp-fota"),
+    provision: await buildForInterpreter("firmware/provision/main.ts"),
+    v1: await buildForInterpreter("firmware/app/main.ts", "linux", "1.0.0"),
+    v2: await buildForInterpreter("firmware/app/main.ts", "linux", "2.0.0"),
+  };
+  const dir = mkdtempSync(join(tmpdir(), "interp-fota-"));
+  let bench: Bench | undefined;
+  let board: InterpreterBoard | undefined;
+  try {
+    bench = await startBench({ dataDir: join(dir, "bench"), mqttPort: 0, objectsPort: 0, controlPort: 0, host: "127.0.0.1", keyBits: 1024 });
+    const iot = iotClient(bench);
+    const s3 = s3Client(bench);
+    const creds = await bench.registry.registerDevice(THING);
+    const config = storageFiles({ thingName: THING, endpoint: "localhost", port: bench.mqtt.port, certDerB64: creds.certDerB64, keyDerB64: creds.keyDerB64, caDerB64: creds.caDerB64 });
+    const files: Record<string, string> = {
+      ".bootcde": images.loader,
+      "fota.img": images.v1,
+      "provision.js": `global.FOTA_VERSION = "1.0.0";\n${images.provision}`,
+      "app.json": JSON.stringify({ samplePeriodS: 2 }),
+      ".fota": JSON.stringify({ confirmWindowS: 60, watchdogS: 0 }),
+    };
+    for (const [name, bytes] of Object.entries(config)) files[name] = bytes.toString("latin1");
+    writeStorageFiles(bin!, dir, files);
+
+    board = InterpreterBoard.start({ bin: bin!, dir, echo: process.env.ECHO_BOARD ? "  board:" : undefined });
+    await board.waitFor(/no valid image in any slot/, 20_000);
+    board.type(`eval(require("Storage").read("provision.js"))`);
+    await board.waitFor(/^provisioned slot 0: \d+ bytes/, 30_000);
+    let mark = board.lines.length;
+    board.type("setTimeout(function () { E.reboot(); }, 10)");
+    await board.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 20_000, mark);
+    await board.waitFor(/^connected to localhost as interp-board$/, 60_000, mark);
+    const atV1 = await memory(board);
+    console.log(`  v1 connected after ${Date.now() - started} ms; memory ${JSON.stringify(atV1)}`);
+
+    // The job: v2 uploaded to the object store, its URL presigned by the bench when the board asks for the job.
+    const jobId = "interp-v2";
+    const key = `${jobId}/app.js`;
+    await s3.send(new PutObjectCommand({ Bucket: "fota", Key: key, Body: Buffer.from(images.v2, "latin1") }));
+    const url = `\${aws:iot:s3-presigned-url:${new URL(bench.objects.url).origin}/fota/${key}}`;
+    const document = { operation: "fota", bc_idx: "auto", bc_crc: md5Of(images.v2), bc_size: images.v2.length, bc_url: url, bc_version: "2.0.0" };
+    const boots = board.boots;
+    const jobAt = Date.now();
+    await iot.send(new CreateJobCommand({ jobId, targets: [thingArn(bench, THING)], document: JSON.stringify(document), presignedUrlConfig: { roleArn: "arn:aws:iam::123456789012:role/fota", expiresInSec: 3600 } }));
+
+    let execution: { status?: string; statusDetails?: { detailsMap?: Record<string, string> } } | undefined;
+    for (;;) {
+      ({ execution } = await iot.send(new DescribeJobExecutionCommand({ jobId, thingName: THING })));
+      if (execution?.status && TERMINAL.includes(execution.status)) break;
+      if (Date.now() - jobAt > 180_000) throw new Error(`job still ${execution?.status}; board said:\n${board.lines.slice(-25).join("\n")}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const jobSeconds = (Date.now() - jobAt) / 1000;
+    assert.equal(execution!.status, "SUCCEEDED", `${JSON.stringify(execution!.statusDetails)}; board said:\n${board.lines.slice(-25).join("\n")}`);
+    assert.deepEqual(execution!.statusDetails?.detailsMap, { slot: "1", md5: md5Of(images.v2), version: "2.0.0" });
+
+    // The board really restarted (E.reboot() ended the process) and the loader ran v2 on trial from slot 1.
+    assert.ok(board.boots > boots, "the board restarted");
+    assert.equal(board.lastBootReason, "reboot");
+    assert.ok(board.lines.includes("app 2.0.0 on linux, slot 1 (trial)"), board.lines.slice(-25).join("\n"));
+    const atV2 = await memory(board);
+    const record = recordOf(dir);
+    assert.equal(record.confirmed, 1);
+    assert.equal(record.trial, null);
+    assert.equal(record.slots[1].state, "valid");
+    assert.equal(record.slots[1].jobId, jobId);
+    assert.equal(record.slots[1].md5, md5Of(images.v2));
+    assert.equal(record.slots[0].state, "valid", "v1 stays as the fallback");
+    const start = layout.slots[1].start - layout.flash.start;
+    assert.equal(readFileSync(join(dir, FLASH_FILE)).subarray(start, start + images.v2.length).toString("latin1"), images.v2);
+    console.log(`  job ${jobId} SUCCEEDED ${jobSeconds.toFixed(1)} s after CreateJob (image ${images.v2.length} bytes); ${board.boots} interpreter starts; memory on v2 ${JSON.stringify(atV2)}; ${Date.now() - started} ms in all`);
+  } finally {
+    await board?.stop();
+    await bench?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
