@@ -30,11 +30,21 @@ function fota(args: string[], echo = true): Promise<{ code: number | null; stdou
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["host/cli/fota.mjs", ...args], { stdio: ["ignore", "pipe", "inherit"] });
     let stdout = "";
+    let printed = 0;
+    // Whole lines only, so the board's console lines never land inside one.
+    const echoLines = (all: boolean) => {
+      const end = all ? stdout.length : stdout.lastIndexOf("\n") + 1;
+      if (echo && end > printed) process.stdout.write(stdout.slice(printed, end).replace(/^(?=.)/gm, "   fota | "));
+      printed = Math.max(printed, end);
+    };
     child.stdout.on("data", (d: Buffer) => {
       stdout += d;
-      if (echo) process.stdout.write(d.toString().replace(/^/gm, "   fota | "));
+      echoLines(false);
     });
-    child.on("exit", (code) => resolve({ code, stdout }));
+    child.on("exit", (code) => {
+      echoLines(true);
+      resolve({ code, stdout });
+    });
   });
 }
 

@@ -25,6 +25,15 @@ function connectNetwork(config: AwsConfig): Promise<void> {
   });
 }
 
+/** Download progress on the console, in quarters. */
+let lastQuarter = -1;
+function progress(bytes: number, total: number): void {
+  const quarter = Math.floor((bytes * 4) / total);
+  if (quarter === lastQuarter) return;
+  lastQuarter = quarter;
+  print("download " + bytes + "/" + total + " bytes");
+}
+
 /** Jobs this firmware does not know: said so, not left pending. */
 function otherJob(job: Job): void {
   print("job " + job.jobId + " is not a FOTA job: rejected");
@@ -49,13 +58,13 @@ function main(): void {
     .then(() => thing.connect(60))
     .then(() => {
       print("connected to " + config.endpoint + " as " + config.thingName);
-      return handleFotaJobs(jobs, { force: true, jobCallback: otherJob });
+      return handleFotaJobs(jobs, { force: true, jobCallback: otherJob, progress: progress });
     })
     .then(undefined, report)
     .then(() => {
       setInterval(() => {
         if (thing.online) thing.publish(SAMPLE_TOPIC, { asample: Math.round(Math.random() * 10) }).then(undefined, report);
-        handleFotaJobs(jobs, { jobCallback: otherJob }).then(undefined, report);
+        handleFotaJobs(jobs, { jobCallback: otherJob, progress: progress }).then(undefined, report);
       }, samplePeriodS() * 1000);
     });
 }
