@@ -5,7 +5,8 @@
 // its MD5, goes on trial and calls E.reboot(); the supervisor starts the
 // interpreter again, the loader runs slot 1 on trial, v2 connects, confirms
 // and marks the job SUCCEEDED. Node then reads the board's flash file and must
-// agree with what the job says.
+// agree with what the job says. The board's pool usage (process.memory(),
+// typed at its console) is printed at each step, for the memory budget.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -43,12 +44,29 @@ function recordOf(dir: string): BootState {
 
 const md5Of = (image: string) => createHash("md5").update(Buffer.from(image, "latin1")).digest("hex");
 
-/** Asks the board for process.memory() and returns {usage, total}. */
-async function memory(board: InterpreterBoard): Promise<{ usage: number; total: number; free: number }> {
+interface Memory {
+  usage: number;
+  total: number;
+  free: number;
+}
+
+/** Asks the board for process.memory(). */
+async function memory(board: InterpreterBoard): Promise<Memory> {
   const mark = board.lines.length;
   board.type(MEMORY);
   const line = await board.waitFor(/^memory \{/, 10_000, mark);
   return JSON.parse(line.slice("memory ".length));
+}
+
+/** The highest pool usage the board reported at its console, per phase ("v1 IN_PROGRESS", ...). */
+function peakUsage(board: InterpreterBoard, phase: () => string): Record<string, number> {
+  const peaks: Record<string, number> = {};
+  board.on("line", (line: string) => {
+    if (!line.startsWith("memory {")) return;
+    const { usage } = JSON.parse(line.slice("memory ".length)) as Memory;
+    peaks[phase()] = Math.max(peaks[phase()] ?? 0, usage);
+  });
+  return peaks;
 }
 
 test("a FOTA job updates the real interpreter from v1 to v2 through the bench", { skip: bin ? false : "ESPRUINO_BIN not set", timeout: 240_000 }, async () => {
@@ -87,7 +105,6 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     await board.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 20_000, mark);
     await board.waitFor(/^connected to localhost as interp-board$/, 60_000, mark);
     const atV1 = await memory(board);
-    console.log(`  v1 connected after ${Date.now() - started} ms; memory ${JSON.stringify(atV1)}`);
 
     // The job: v2 uploaded to the object store, its URL presigned by the bench when the board asks for the job.
     const jobId = "interp-v2";
@@ -99,11 +116,20 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     const jobAt = Date.now();
     await iot.send(new CreateJobCommand({ jobId, targets: [thingArn(bench, THING)], document: JSON.stringify(document), presignedUrlConfig: { roleArn: "arn:aws:iam::123456789012:role/fota", expiresInSec: 3600 } }));
 
+    // While the job runs, the board is asked for its memory every poll (console input runs between its events).
     let execution: { status?: string; statusDetails?: { detailsMap?: Record<string, string> } } | undefined;
+    const runningBoard = board;
+    const seen: Record<string, number> = {};
+    board.on("line", (line: string) => {
+      const what = line === "Not implemented" ? "reboot" : /^connected to /.test(line) ? "v2 connected" : /^app 2\.0\.0 /.test(line) ? "v2 started" : "";
+      if (what && seen[what] === undefined) seen[what] = Date.now() - jobAt;
+    });
+    const peaks = peakUsage(board, () => `${runningBoard.boots === boots ? "v1" : "v2"} ${execution?.status ?? "QUEUED"}`);
     for (;;) {
       ({ execution } = await iot.send(new DescribeJobExecutionCommand({ jobId, thingName: THING })));
       if (execution?.status && TERMINAL.includes(execution.status)) break;
       if (Date.now() - jobAt > 180_000) throw new Error(`job still ${execution?.status}; board said:\n${board.lines.slice(-25).join("\n")}`);
+      board.type(MEMORY);
       await new Promise((r) => setTimeout(r, 250));
     }
     const jobSeconds = (Date.now() - jobAt) / 1000;
@@ -114,6 +140,7 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     assert.ok(board.boots > boots, "the board restarted");
     assert.equal(board.lastBootReason, "reboot");
     assert.ok(board.lines.includes("app 2.0.0 on linux, slot 1 (trial)"), board.lines.slice(-25).join("\n"));
+    assert.ok(seen["v2 connected"] > seen["v2 started"] && seen["v2 started"] > seen.reboot, `v2 connected over mutual TLS after the restart: ${JSON.stringify(seen)}`);
     const atV2 = await memory(board);
     const record = recordOf(dir);
     assert.equal(record.confirmed, 1);
@@ -124,7 +151,8 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     assert.equal(record.slots[0].state, "valid", "v1 stays as the fallback");
     const start = layout.slots[1].start - layout.flash.start;
     assert.equal(readFileSync(join(dir, FLASH_FILE)).subarray(start, start + images.v2.length).toString("latin1"), images.v2);
-    console.log(`  job ${jobId} SUCCEEDED ${jobSeconds.toFixed(1)} s after CreateJob (image ${images.v2.length} bytes); ${board.boots} interpreter starts; memory on v2 ${JSON.stringify(atV2)}; ${Date.now() - started} ms in all`);
+    console.log(`  job ${jobId} SUCCEEDED ${jobSeconds.toFixed(1)} s after CreateJob (image ${images.v2.length} bytes); ms after CreateJob ${JSON.stringify(seen)}; ${board.boots} interpreter starts; ${Date.now() - started} ms in all`);
+    console.log(`  pool usage in variables: v1 connected ${atV1.usage} of ${atV1.total}; peaks while the job ran ${JSON.stringify(peaks)}; v2 confirmed ${atV2.usage} of ${atV2.total}`);
   } finally {
     await board?.stop();
     await bench?.stop();
