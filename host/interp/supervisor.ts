@@ -14,7 +14,7 @@
 // so stopping it takes SIGKILL: a pulled plug. Run with a file argument it
 // runs only that file (not .bootcde) and exits once nothing is pending.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { EventEmitter } from "node:events";
+import { ConsoleLines } from "../sim/console-lines.ts";
 import { closeSync, existsSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
@@ -34,42 +34,21 @@ export interface InterpreterBoardOptions {
   echo?: string;
 }
 
-export class InterpreterBoard extends EventEmitter {
-  /** Console lines of every start, prompts and terminal codes removed. */
-  readonly lines: string[] = [];
+/** Console lines of every start, prompts and terminal codes removed. */
+export class InterpreterBoard extends ConsoleLines {
   boots = 0;
   lastBootReason: InterpreterBootReason = "power-on";
   private child: ChildProcess | undefined;
-  private partial = "";
   private stopped = false;
 
   private constructor(private readonly options: InterpreterBoardOptions) {
-    super();
+    super("the interpreter's console", options.echo, cleanLine);
   }
 
   static start(options: InterpreterBoardOptions): InterpreterBoard {
     const board = new InterpreterBoard(options);
     board.powerOn("power-on");
     return board;
-  }
-
-  /** First console line matching `pattern` from line index `since` on. */
-  waitFor(pattern: RegExp, timeoutMs = 10_000, since = 0): Promise<string> {
-    const seen = this.lines.slice(since).find((l) => pattern.test(l));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.off("line", onLine);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern} on the interpreter's console; last lines:\n${this.lines.slice(-15).join("\n")}`));
-      }, timeoutMs);
-      const onLine = (line: string) => {
-        if (!pattern.test(line)) return;
-        clearTimeout(timer);
-        this.off("line", onLine);
-        resolve(line);
-      };
-      this.on("line", onLine);
-    });
   }
 
   /** Types one line at the console (the interpreter's REPL). */
@@ -97,7 +76,7 @@ export class InterpreterBoard extends EventEmitter {
     this.child = child;
     // Its stderr says only how it started ("espruino: Interactive mode." and the hooks it added).
     child.stderr!.resume();
-    child.stdout!.on("data", (buf: Buffer) => this.onOutput(buf.toString("latin1")));
+    child.stdout!.on("data", (buf: Buffer) => this.output(buf.toString("latin1")));
     child.on("exit", () => this.onExit(child));
     child.stdin!.on("error", () => undefined);
     this.emit("boot", reason);
@@ -105,7 +84,7 @@ export class InterpreterBoard extends EventEmitter {
 
   private onExit(child: ChildProcess): void {
     if (this.child !== child) return;
-    this.flushPartial();
+    this.flushOutput();
     if (this.stopped || (child as { unplugged?: boolean }).unplugged) return;
     const rebooted = this.lines.length > 0 && this.lines[this.lines.length - 1] === "Not implemented";
     this.powerOn(rebooted ? "reboot" : "exit");
@@ -120,32 +99,12 @@ export class InterpreterBoard extends EventEmitter {
       child.kill("SIGKILL");
     });
   }
-
-  private onOutput(text: string): void {
-    this.partial += text;
-    const parts = this.partial.split("\n");
-    this.partial = parts.pop() ?? "";
-    for (const line of parts) this.addLine(line);
-  }
-
-  private flushPartial(): void {
-    const rest = cleanLine(this.partial);
-    this.partial = "";
-    if (rest) this.addLine(rest);
-  }
-
-  private addLine(raw: string): void {
-    const line = cleanLine(raw);
-    if (!line) return;
-    this.lines.push(line);
-    if (this.options.echo !== undefined) process.stdout.write(`${this.options.echo} ${line}\n`);
-    this.emit("line", line);
-  }
 }
 
-/** A console line without its line end, the terminal's clear-line code and the prompt. */
-function cleanLine(raw: string): string {
-  return raw.replace(/\r/g, "").replace(/\x1b\[J/g, "").replace(/^>+/, "");
+/** A console line without its line end, the terminal's clear-line code and the prompt; empty ones are dropped. */
+function cleanLine(raw: string): string | undefined {
+  const line = raw.replace(/\r/g, "").replace(/\x1b\[J/g, "").replace(/^>+/, "");
+  return line === "" ? undefined : line;
 }
 
 /**
@@ -161,7 +120,7 @@ export function runInFolder(bin: string, dir: string, code: string, timeoutMs = 
   const text = (result.stdout ?? "").replace(/\r/g, "");
   const lines = text.split("\n");
   const banner = lines.findIndex((l) => l.includes("espruino.com/Donate"));
-  return lines.slice(banner + 1).map((l) => cleanLine(l)).filter((l) => l.length > 0);
+  return lines.slice(banner + 1).flatMap((l) => cleanLine(l) ?? []);
 }
 
 /** Writes files into the board's Storage (byte strings), through the interpreter's own require("Storage"). */

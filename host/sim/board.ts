@@ -3,11 +3,11 @@
 // cut, always over the same flash file. Each power-on is its own process, so
 // nothing but flash survives a restart and a hung script can trip the watchdog.
 import { fork, type ChildProcess } from "node:child_process";
-import { EventEmitter } from "node:events";
 import { fileURLToPath } from "node:url";
 import { loadBoard } from "../build/board.ts";
 import { SimFlash } from "./flash.ts";
 import { SimStorage } from "./storage.ts";
+import { ConsoleLines } from "./console-lines.ts";
 import { EXIT, type DeviceConfig, type DeviceMessage, type SupervisorMessage } from "./protocol.ts";
 
 const DEVICE_MAIN = fileURLToPath(new URL("./device-main.ts", import.meta.url));
@@ -33,14 +33,11 @@ export function writeStorage(board: string, flashFile: string, files: Record<str
   for (const [name, content] of Object.entries(files)) storage.write(name, content);
 }
 
-export class SimBoard extends EventEmitter {
-  /** Every console line, across all power-ons, without line ends. */
-  readonly lines: string[] = [];
+export class SimBoard extends ConsoleLines {
   boots = 0;
   lastBootReason: BootReason = "power-on";
   consolePort: number | undefined;
   private child: ChildProcess | undefined;
-  private partial = "";
   private watchdogTimer: NodeJS.Timeout | undefined;
   private watchdogMs = 0;
   private stopped = false;
@@ -50,35 +47,13 @@ export class SimBoard extends EventEmitter {
   private booted: Promise<void> = Promise.resolve();
 
   private constructor(private readonly options: SimBoardOptions) {
-    super();
+    super("the board's console", options.echo);
   }
 
   static async start(options: SimBoardOptions): Promise<SimBoard> {
     const board = new SimBoard(options);
     await board.powerOn("power-on");
     return board;
-  }
-
-  /**
-   * Resolves with the first console line matching, among those printed from
-   * line index `since` on (default: all since the board was started).
-   */
-  waitFor(pattern: RegExp, timeoutMs = 10_000, since = 0): Promise<string> {
-    const seen = this.lines.slice(since).find((l) => pattern.test(l));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.off("line", onLine);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern} on the board's console; last lines:\n${this.lines.slice(-15).join("\n")}`));
-      }, timeoutMs);
-      const onLine = (line: string) => {
-        if (!pattern.test(line)) return;
-        clearTimeout(timer);
-        this.off("line", onLine);
-        resolve(line);
-      };
-      this.on("line", onLine);
-    });
   }
 
   /** The N-th flash write or erase from now loses power ("torn": half done). */
@@ -148,8 +123,8 @@ export class SimBoard extends EventEmitter {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
     this.child = child;
-    child.stdout!.on("data", (buf: Buffer) => this.onOutput(buf.toString("latin1")));
-    child.stderr!.on("data", (buf: Buffer) => this.onOutput(`[sim stderr] ${buf.toString("latin1")}`));
+    child.stdout!.on("data", (buf: Buffer) => this.output(buf.toString("latin1")));
+    child.stderr!.on("data", (buf: Buffer) => this.output(`[sim stderr] ${buf.toString("latin1")}`));
     child.on("message", (msg: DeviceMessage) => this.onMessage(msg));
     child.on("exit", (code, signal) => this.onExit(child, code, signal));
     this.emit("boot", reason);
@@ -183,14 +158,14 @@ export class SimBoard extends EventEmitter {
     const child = this.child;
     this.watchdogTimer = setTimeout(() => {
       if (!child || this.child !== child || this.stopped) return;
-      this.onOutput("\r\n[sim: watchdog reset]\r\n");
+      this.output("\r\n[sim: watchdog reset]\r\n");
       this.restartAfter(child, "watchdog");
     }, this.watchdogMs);
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.child !== child) return;
-    this.flushPartial();
+    this.flushOutput();
     if (this.stopped || (child as { restarting?: boolean }).restarting) return;
     if (code === EXIT.reboot) void this.powerOn("reboot");
     else if (code === EXIT.powerCut) void this.powerOn("power-cut");
@@ -215,23 +190,5 @@ export class SimBoard extends EventEmitter {
       child.once("exit", () => resolve());
       child.kill("SIGKILL");
     });
-  }
-
-  private onOutput(text: string): void {
-    this.partial += text;
-    const parts = this.partial.split(/\r?\n/);
-    this.partial = parts.pop() ?? "";
-    for (const line of parts) this.addLine(line);
-  }
-
-  private flushPartial(): void {
-    if (this.partial) this.addLine(this.partial);
-    this.partial = "";
-  }
-
-  private addLine(line: string): void {
-    this.lines.push(line);
-    if (this.options.echo !== undefined) process.stdout.write(`${this.options.echo} ${line}\n`);
-    this.emit("line", line);
   }
 }
