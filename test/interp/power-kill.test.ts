@@ -38,9 +38,12 @@ function provisionedFolder(scenario: ScenarioName): string {
   return dir;
 }
 
-/** Line that ends the flow: v2 confirmed, or v1 running (update never reached its trial, or rolled back). */
+/**
+ * Line that ends the flow: v2 confirming, v2 running confirmed (the kill came
+ * after the confirm), or v1 running (update never reached its trial, or rolled back).
+ */
 function settledLine(scenario: ScenarioName): RegExp {
-  return scenario === "confirm" ? /^confirmed slot 1$|^app 1\.0\.0 on linux, slot 0$/ : /^app 1\.0\.0 on linux, slot 0$/;
+  return scenario === "confirm" ? /^confirmed slot 1$|^app 2\.0\.0 on linux, slot 1$|^app 1\.0\.0 on linux, slot 0$/ : /^app 1\.0\.0 on linux, slot 0$/;
 }
 
 /** Starts a copy of the template, stages the update and restarts into it; kills the board `killAfterMs` later (never: undefined). */
