@@ -200,7 +200,7 @@ export class Device {
       Storage: storageModule,
       net: netModule(env),
       tls: tlsModule(env),
-      http: httpModule(env, (u) => parseUrl(u)),
+      http: httpModule(env, espruinoUrlParse),
     };
     const addTimer = (fn: unknown, ms: unknown, repeat: boolean, args: unknown[]): number => {
       const id = this.nextTimerId++;
@@ -226,7 +226,6 @@ export class Device {
         realm.timers.delete(Number(args[0]));
       }
     };
-    const parseUrl = (u: string) => espruinoUrlParse(u);
     const profile = this.options.profile;
     const globals: Record<string, unknown> = {
       global: g,
@@ -255,7 +254,7 @@ export class Device {
             }
           }),
         ),
-      url: { parse: parseUrl },
+      url: { parse: espruinoUrlParse },
       process: {
         env: { VERSION: "2v29", BOARD: profile.boardName, ...profile.env },
         memory: () => profile.memory(),

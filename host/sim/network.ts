@@ -55,11 +55,33 @@ export class NetworkFaults {
   }
 }
 
-/** An Espruino socket: `on(event, cb)`, `write`, `end`. */
-export class DeviceSocket {
+/** The interpreter's event objects: `on(event, cb)`, callbacks run as device code. */
+class DeviceEmitter {
   private readonly handlers: Record<string, unknown[]> = {};
 
-  constructor(private readonly env: DeviceEnv, private readonly socket: net.Socket, tlsSocket: boolean) {
+  constructor(protected readonly env: DeviceEnv, fields: Record<string, unknown> = {}) {
+    Object.assign(this, fields);
+  }
+
+  on(event: string, fn: unknown): this {
+    (this.handlers[event] ??= []).push(fn);
+    return this;
+  }
+
+  emit(event: string, ...args: unknown[]): void {
+    for (const fn of this.handlers[event] ?? []) this.env.callback(fn, ...args);
+  }
+
+  /** Data as the board delivers it: byte strings of at most MAX_CHUNK bytes. */
+  emitChunks(event: string, buf: Buffer): void {
+    for (let i = 0; i < buf.length; i += MAX_CHUNK) this.emit(event, buf.subarray(i, i + MAX_CHUNK).toString("latin1"));
+  }
+}
+
+/** An Espruino socket: events, `write`, `end`. */
+export class DeviceSocket extends DeviceEmitter {
+  constructor(env: DeviceEnv, private readonly socket: net.Socket, tlsSocket: boolean) {
+    super(env);
     env.track(socket);
     socket.on("data", (buf: Buffer) => env.network.pass(() => this.emitChunks("data", buf)));
     let failed = false;
@@ -71,11 +93,6 @@ export class DeviceSocket {
       if (tlsSocket && !failed) this.emit("error", { code: TLS_CLOSE_NOTIFY, message: "TLS close notify" });
       this.emit("close");
     });
-  }
-
-  on(event: string, fn: unknown): this {
-    (this.handlers[event] ??= []).push(fn);
-    return this;
   }
 
   write(data: unknown): boolean {
@@ -91,13 +108,6 @@ export class DeviceSocket {
     this.env.network.pass(() => this.socket.end());
   }
 
-  emit(event: string, ...args: unknown[]): void {
-    for (const fn of this.handlers[event] ?? []) this.env.callback(fn, ...args);
-  }
-
-  private emitChunks(event: string, buf: Buffer): void {
-    for (let i = 0; i < buf.length; i += MAX_CHUNK) this.emit(event, buf.subarray(i, i + MAX_CHUNK).toString("latin1"));
-  }
 }
 
 interface ConnectOptions {
@@ -149,7 +159,7 @@ export function httpModule(env: DeviceEnv, parseUrl: (u: string) => HttpGetOptio
     get(target: string | HttpGetOptions, onResponse: unknown) {
       const options = typeof target === "string" ? parseUrl(target) : target;
       const isTls = options.protocol === "https:";
-      const request = new DeviceSocketlessEmitter(env);
+      const request = new HttpObject(env);
       const hostWithPort = (options.host ?? "").replace(/^.*@/, "");
       const host = hostWithPort.replace(/:\d+$/, "");
       const port = Number(options.port) || (isTls ? 443 : 80);
@@ -167,7 +177,7 @@ export function httpModule(env: DeviceEnv, parseUrl: (u: string) => HttpGetOptio
       req.on("socket", (s) => env.track(s));
       req.on("error", (err) => request.emit("error", { code: -1, message: err.message }));
       req.on("response", (res) => {
-        const response = new DeviceSocketlessEmitter(env, {
+        const response = new HttpObject(env, {
           statusCode: String(res.statusCode),
           statusMessage: res.statusMessage,
           httpVersion: res.httpVersion,
@@ -177,7 +187,7 @@ export function httpModule(env: DeviceEnv, parseUrl: (u: string) => HttpGetOptio
         res.on("data", (buf: Buffer) => {
           res.pause();
           env.network.pass(() => {
-            for (let i = 0; i < buf.length; i += MAX_CHUNK) response.emit("data", buf.subarray(i, i + MAX_CHUNK).toString("latin1"));
+            response.emitChunks("data", buf);
             res.resume();
           });
         });
@@ -201,18 +211,7 @@ export function httpModule(env: DeviceEnv, parseUrl: (u: string) => HttpGetOptio
 }
 
 /** Request and response objects of `http.get`: event emitters with fields. */
-class DeviceSocketlessEmitter {
-  private readonly handlers: Record<string, unknown[]> = {};
-  constructor(private readonly env: DeviceEnv, fields: Record<string, unknown> = {}) {
-    Object.assign(this, fields);
-  }
-  on(event: string, fn: unknown): this {
-    (this.handlers[event] ??= []).push(fn);
-    return this;
-  }
-  emit(event: string, ...args: unknown[]): void {
-    for (const fn of this.handlers[event] ?? []) this.env.callback(fn, ...args);
-  }
+class HttpObject extends DeviceEmitter {
   end(): void {}
 }
 
