@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { startBench } from "./bench/bench.ts";
 import { SimBoard } from "./sim/board.ts";
-import { buildForInterpreter } from "./conformance/cases.ts";
+import { DEFAULT_BOARD } from "./toolchain/board.ts";
+import { buildDeviceScript } from "./toolchain/device-script.ts";
 
-const BOARD = process.env.FOTA_BOARD ?? "esp32";
+const BOARD = process.env.FOTA_BOARD ?? DEFAULT_BOARD;
 const THING = "demo-board";
 
 interface Step {
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     if ((await fota(["build", "--board", BOARD, "--version", version, "--out", out])).code !== 0) throw new Error("build failed");
   }
   const broken = join(work, "app-v3-broken.js");
-  writeFileSync(broken, await buildForInterpreter("firmware/examples/crash-at-start.ts", BOARD, "3.0.0"), "latin1");
+  writeFileSync(broken, await buildDeviceScript("firmware/examples/crash-at-start.ts", BOARD, "3.0.0"), "latin1");
 
   say("starting the bench (local AWS IoT: MQTT over mutual TLS, Jobs, object store)");
   const bench = await startBench({ dataDir: join(work, "bench"), mqttPort: 0, objectsPort: 0, controlPort: 0, host: "127.0.0.1" });

@@ -2,7 +2,7 @@
 // handle FOTA jobs once with `force`, then publish a random sample to
 // dev/sample every period and look for jobs again. Settings in Storage
 // "app.json": {"samplePeriodS": 10}.
-import { layout, firmwareVersion } from "virtual:build";
+import { layout, network, firmwareVersion } from "virtual:build";
 import { loadConfig, type AwsConfig } from "../aws/config";
 import { Thing } from "../aws/thing";
 import { Jobs, REJECTED, type Job } from "../aws/jobs";
@@ -16,9 +16,9 @@ function samplePeriodS(): number {
   return typeof settings.samplePeriodS === "number" && settings.samplePeriodS > 0 ? settings.samplePeriodS : 10;
 }
 
-/** The network: Wi-Fi on the ESP32; the host's own network elsewhere (Linux build, simulator). */
+/** The network: Wi-Fi on a "wifi" board (the ESP32); a "host" board (Linux build, simulator) is already online. */
 function connectNetwork(config: AwsConfig): Promise<void> {
-  if (layout.name !== "esp32" || !config.wifi) return Promise.resolve();
+  if (network !== "wifi" || !config.wifi) return Promise.resolve();
   const wifi = config.wifi;
   return new Promise<void>((resolve, reject) => {
     require("Wifi").connect(wifi.ssid, { password: wifi.password }, (err: unknown) => (err ? reject(new Error("Wi-Fi: " + err)) : resolve()));

@@ -1,5 +1,5 @@
 // The flash layout of one board, as the build compiles it into every image.
-// Validated on the host (host/build/board.ts), so device code trusts it.
+// Validated on the host (host/toolchain/board.ts), so device code trusts it.
 
 /** A range of flash addresses, [start, start + size). */
 export interface Region {

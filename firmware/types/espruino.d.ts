@@ -1,6 +1,6 @@
 // What the Espruino interpreter offers device code: its globals and built-in
 // modules, and the ES2015+ members it does have on top of ES5 (measured; see
-// shared/espruino-facts.md). What it lacks is deliberately not declared.
+// docs/interpreter.md). What it lacks is deliberately not declared.
 
 interface ObjectConstructor {
   assign<T extends object, U>(target: T, source: U): T & U;
@@ -147,8 +147,10 @@ declare function require(name: "http"): {
 };
 declare function require(name: string): any;
 
-/** The layout and build facts of the board this image is built for (host/build/virtual.ts). */
+/** The layout and build facts of the board this image is built for (host/toolchain/virtual-build.ts). */
 declare module "virtual:build" {
   export const layout: import("../board/layout").BoardLayout;
+  /** How the board gets online: "wifi" (the ESP32's Wifi module) or "host" (the network of the host it runs on). */
+  export const network: "wifi" | "host";
   export const firmwareVersion: string;
 }

@@ -3,9 +3,9 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseFlags } from "./args.ts";
 import { fail } from "./errors.ts";
-import { listBoards } from "../build/board.ts";
+import { boardFlagUsage, listBoards } from "../toolchain/board.ts";
 
-export const BUILD_USAGE = "fota build [--board esp32|linux] [--version X] [--out DIR]";
+export const BUILD_USAGE = `fota build [${boardFlagUsage()}] [--version X] [--out DIR]`;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 export function build(argv: string[]): void {

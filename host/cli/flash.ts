@@ -10,8 +10,9 @@ import { parseFlags } from "./args.ts";
 import { fail } from "./errors.ts";
 import { readDeviceConfig, storageFiles } from "./device-config.ts";
 import { runEspruino } from "./espruino-cli.ts";
+import { boardFlagUsage, DEFAULT_BOARD } from "../toolchain/board.ts";
 
-export const FLASH_USAGE = "fota flash --port PORT --config device.json [--board esp32|linux] [--version V] [--dist DIR]";
+export const FLASH_USAGE = `fota flash --port PORT --config device.json [${boardFlagUsage()}] [--version V] [--dist DIR]`;
 
 /** Storage names of what `fota flash` installs (firmware/provision reads PROVISION_STAGE). */
 const LOADER = ".bootcde";
@@ -22,7 +23,7 @@ export async function flash(argv: string[], log: (line: string) => void = consol
   const flags = parseFlags(argv, { values: ["port", "config", "board", "version", "dist"] });
   const port = flags.values.port ?? fail("--port is required (a serial port, or tcp://HOST:PORT for a network console)");
   const config = readDeviceConfig(flags.values.config ?? fail("--config device.json is required (fota device add writes one)"));
-  const board = flags.values.board ?? "esp32";
+  const board = flags.values.board ?? DEFAULT_BOARD;
   const dist = flags.values.dist ?? "dist";
   const image = (name: string) => {
     const path = join(dist, board, `${name}.js`);

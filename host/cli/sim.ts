@@ -5,12 +5,13 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseFlags, positiveInteger } from "./args.ts";
 import { SimBoard } from "../sim/board.ts";
+import { boardFlagUsage, DEFAULT_BOARD } from "../toolchain/board.ts";
 
-export const SIM_USAGE = "fota sim [--board esp32|linux] [--flash FILE] [--console-port N]";
+export const SIM_USAGE = `fota sim [${boardFlagUsage()}] [--flash FILE] [--console-port N]`;
 
 export async function sim(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, { values: ["board", "flash", "console-port"] });
-  const board = flags.values.board ?? "esp32";
+  const board = flags.values.board ?? DEFAULT_BOARD;
   const flashFile = flags.values.flash ?? `.sim/${board}.flash`;
   mkdirSync(dirname(flashFile), { recursive: true });
   const consolePort = positiveInteger(flags, "console-port") ?? 0;

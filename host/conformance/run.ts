@@ -1,13 +1,15 @@
 // `npm run conformance`: every case in the simulator and, when ESPRUINO_BIN
 // points at a Linux build of the interpreter, on the interpreter too.
-import { buildForInterpreter, loadCases, runInSimulator, runOnInterpreter } from "./cases.ts";
+import { loadCases, runInSimulator } from "./cases.ts";
+import { buildDeviceScript } from "../toolchain/device-script.ts";
+import { runOnInterpreter } from "../interp/folder.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 const filter = process.argv[2];
 let failures = 0;
 let ran = { sim: 0, interpreter: 0 };
 for (const c of loadCases().filter((c) => !filter || c.name.includes(filter))) {
-  const code = await buildForInterpreter(c.source);
+  const code = await buildDeviceScript(c.source);
   const last = c.expected[c.expected.length - 1];
   const results: [string, string[]][] = [["sim", await runInSimulator(code, last)]];
   ran.sim++;

@@ -13,15 +13,9 @@
 // result printed as "=value"). It hooks SIGTERM and SIGINT and keeps running,
 // so stopping it takes SIGKILL: a pulled plug. Run with a file argument it
 // runs only that file (not .bootcde) and exits once nothing is pending.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { ConsoleLines } from "../sim/console-lines.ts";
-import { closeSync, existsSync, openSync, writeFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
 
-/** Where the Linux build's flash starts; espruino.flash holds it byte for byte (256 KB, Storage from the bottom). */
-export const LINUX_FLASH_START = 0x10000000;
-export const LINUX_FLASH_SIZE = 0x40000;
-export const FLASH_FILE = "espruino.flash";
 
 export type InterpreterBootReason = "power-on" | "reboot" | "exit" | "power-cycle";
 
@@ -105,50 +99,4 @@ export class InterpreterBoard extends ConsoleLines {
 function cleanLine(raw: string): string | undefined {
   const line = raw.replace(/\r/g, "").replace(/\x1b\[J/g, "").replace(/^>+/, "");
   return line === "" ? undefined : line;
-}
-
-/**
- * Runs one script in the board's folder, as the interpreter runs a file (not
- * .bootcde), and returns its console lines once it exits: how files get into
- * the board's Storage the real way, in Espruino's own Storage format.
- */
-export function runInFolder(bin: string, dir: string, code: string, timeoutMs = 60_000): string[] {
-  const script = join(dir, "setup-script.js");
-  writeFileSync(script, code, "latin1");
-  const result = spawnSync(bin, ["setup-script.js"], { cwd: dir, input: "", timeout: timeoutMs, killSignal: "SIGKILL", encoding: "latin1" });
-  if (result.error) throw result.error;
-  const text = (result.stdout ?? "").replace(/\r/g, "");
-  const lines = text.split("\n");
-  const banner = lines.findIndex((l) => l.includes("espruino.com/Donate"));
-  return lines.slice(banner + 1).flatMap((l) => cleanLine(l) ?? []);
-}
-
-/** Writes files into the board's Storage (byte strings), through the interpreter's own require("Storage"). */
-export function writeStorageFiles(bin: string, dir: string, files: Record<string, string>): void {
-  const names = Object.keys(files);
-  const writes = names.map((name) => `require("Storage").write(${JSON.stringify(name)}, atob(${JSON.stringify(Buffer.from(files[name], "latin1").toString("base64"))}));`);
-  const check = names.map((name) => `if (require("Storage").read(${JSON.stringify(name)}) !== atob(${JSON.stringify(Buffer.from(files[name], "latin1").toString("base64"))})) print("STORAGE MISMATCH " + ${JSON.stringify(name)});`);
-  const lines = runInFolder(bin, dir, [...writes, ...check, `print("STORAGE WRITTEN");`].join("\n"));
-  if (!lines.includes("STORAGE WRITTEN") || lines.some((l) => l.startsWith("STORAGE MISMATCH") || l.startsWith("Uncaught"))) {
-    throw new Error(`writing Storage files ${names.join(", ")} failed:\n${lines.join("\n")}`);
-  }
-}
-
-/**
- * Programs bytes straight into the board's flash file at a flash address, as
- * a flasher does (the page is taken as erased: the bytes replace what was
- * there). Keep clear of Storage, which fills the flash from its start.
- */
-export function writeRawFlash(dir: string, addr: number, bytes: Uint8Array): void {
-  if (addr < LINUX_FLASH_START || addr + bytes.length > LINUX_FLASH_START + LINUX_FLASH_SIZE) {
-    throw new Error(`0x${addr.toString(16)}+${bytes.length} lies outside the Linux build's flash`);
-  }
-  const file = join(dir, FLASH_FILE);
-  if (!existsSync(file)) writeFileSync(file, new Uint8Array(LINUX_FLASH_SIZE).fill(0xff));
-  const fd = openSync(file, "r+");
-  try {
-    writeSync(fd, bytes, 0, bytes.length, addr - LINUX_FLASH_START);
-  } finally {
-    closeSync(fd);
-  }
 }

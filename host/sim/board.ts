@@ -4,7 +4,7 @@
 // nothing but flash survives a restart and a hung script can trip the watchdog.
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { loadBoard } from "../build/board.ts";
+import { loadBoard } from "../toolchain/board.ts";
 import { SimFlash } from "./flash.ts";
 import { SimStorage } from "./storage.ts";
 import { ConsoleLines } from "./console-lines.ts";

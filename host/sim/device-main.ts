@@ -1,7 +1,7 @@
 // The simulated board's process: one power-on. It ends on a hard reboot, a
 // power cut or a watchdog reset (the supervisor, board.ts, kills it), and the
 // supervisor starts the next power-on over the same flash file.
-import { loadBoard } from "../build/board.ts";
+import { loadBoard } from "../toolchain/board.ts";
 import { Device, describeThrown } from "./device.ts";
 import { SimFlash, PowerCutError, type PowerCutMode } from "./flash.ts";
 import { profileFor } from "./profiles.ts";
@@ -9,7 +9,8 @@ import { ConsoleServer } from "./console-server.ts";
 import { EXIT, type DeviceConfig, type SupervisorMessage, type DeviceMessage } from "./protocol.ts";
 
 const config = JSON.parse(process.env.FOTA_SIM_CONFIG ?? "{}") as DeviceConfig;
-const { layout } = loadBoard(config.board);
+const board = loadBoard(config.board);
+const { layout } = board;
 const send = (msg: DeviceMessage) => process.send?.(msg);
 
 const chip = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize, file: config.flashFile });
@@ -39,7 +40,7 @@ let consoleServer: ConsoleServer | undefined;
 let autoKick: NodeJS.Timeout | undefined;
 const device = new Device({
   layout,
-  profile: profileFor(config.board),
+  profile: profileFor(board),
   flash,
   output: (text) => {
     process.stdout.write(Buffer.from(text, "latin1"));

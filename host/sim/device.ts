@@ -7,7 +7,7 @@ import vm from "node:vm";
 import { crc32 } from "node:zlib";
 import type { BoardLayout } from "../../firmware/board/layout.ts";
 import { overlaps } from "../../firmware/board/layout.ts";
-import { checkEspruinoCompat } from "../build/gate.ts";
+import { checkEspruinoCompat } from "../toolchain/gate.ts";
 import { applyInterpreterFidelity } from "./interpreter-fidelity.ts";
 import { SimStorage, type FlashChip } from "./storage.ts";
 import { NetworkFaults, httpModule, netModule, tlsModule, type DeviceEnv } from "./network.ts";

@@ -1,5 +1,7 @@
-// What the interpreter itself reports on each board (not the layout we chose):
-// its Flash.getFree() answer, process.env, and its variable pool.
+// What the simulated interpreter reports about itself on a board: its
+// Flash.getFree() answer, process.env and its variable pool, all taken from
+// the board's file (boards/<name>.json, "interpreter").
+import type { BoardFile } from "../toolchain/board.ts";
 
 export interface BoardProfile {
   boardName: string;
@@ -22,27 +24,12 @@ function pool(total: number, blocksize: number) {
   };
 }
 
-export const PROFILES: Record<string, BoardProfile> = {
-  esp32: {
-    boardName: "ESP32",
-    flashGetFree: [
-      { addr: 0xe000, length: 0x2000 },
-      { addr: 0x310000, length: 0x10000 },
-      { addr: 0x360000, length: 0xa0000 },
-    ],
-    env: { RAM: 16383 * 14, FLASH: 0x400000, STORAGE: 0xe0000 },
-    memory: pool(16383, 14),
-  },
-  linux: {
-    boardName: "LINUX",
-    flashGetFree: [{ addr: 0x10000000, length: 0x40000 }],
-    env: { RAM: 0, FLASH: 0x40000, STORAGE: 0x40000 },
-    memory: pool(4096, 27),
-  },
-};
-
-export function profileFor(board: string): BoardProfile {
-  const p = PROFILES[board];
-  if (!p) throw new Error(`the simulator has no profile for board "${board}" (have: ${Object.keys(PROFILES).join(", ")})`);
-  return p;
+export function profileFor(board: BoardFile): BoardProfile {
+  const report = board.interpreter;
+  return {
+    boardName: report.board,
+    flashGetFree: report.flashGetFree.map((r) => ({ addr: r.start, length: r.size })),
+    env: report.env,
+    memory: pool(report.variables, report.variableBytes),
+  };
 }

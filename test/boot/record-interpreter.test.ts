@@ -10,8 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crc32 as zlibCrc32 } from "node:zlib";
-import { buildForInterpreter, interpreterLines } from "../../host/conformance/cases.ts";
-import { loadBoard } from "../../host/build/board.ts";
+import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
+import { interpreterLines } from "../../host/interp/folder.ts";
+import { loadBoard } from "../../host/toolchain/board.ts";
 import { SimFlash } from "../../host/sim/flash.ts";
 import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
 import { BootRecord } from "../../firmware/boot/record.ts";
@@ -58,7 +59,7 @@ test("the boot record runs on the interpreter and survives its restarts; Node re
   try {
     const entry = join(dir, "entry.js");
     writeFileSync(entry, ENTRY);
-    const code = await buildForInterpreter(entry);
+    const code = await buildDeviceScript(entry);
     writeFileSync(join(dir, "record.js"), code, "latin1");
     const run = () => {
       const r = spawnSync(bin!, ["record.js"], { cwd: dir, input: "", timeout: 60_000, encoding: "latin1" });

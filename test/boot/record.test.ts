@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { createHash, randomBytes } from "node:crypto";
 import { PowerCutError, SimFlash } from "../../host/sim/flash.ts";
-import { loadBoard } from "../../host/build/board.ts";
+import { loadBoard } from "../../host/toolchain/board.ts";
 import type { BoardLayout } from "../../firmware/board/layout.ts";
 import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
 import { BootRecord } from "../../firmware/boot/record.ts";

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkFotaDocument, type SlotContext } from "../../firmware/fota/document.ts";
-import { loadBoard } from "../../host/build/board.ts";
+import { loadBoard } from "../../host/toolchain/board.ts";
 
 const slots = loadBoard("linux").layout.slots;
 const context: SlotContext = { slots, runningSlot: 0 };

@@ -12,10 +12,11 @@ import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildForInterpreter, interpreterLines } from "../../host/conformance/cases.ts";
-import { loadBoard } from "../../host/build/board.ts";
+import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
+import { interpreterLines } from "../../host/interp/folder.ts";
+import { loadBoard } from "../../host/toolchain/board.ts";
 import { startBoard, type TestBoard } from "../support/sim.ts";
-import { createTestCa } from "../support/certs.ts";
+import { createTestCa } from "../../host/pki/test-ca.ts";
 import { startImageServer, serveImage, testCa, type ImageServer } from "./image-server.ts";
 
 const ENTRY = fileURLToPath(new URL("./entries/download.js", import.meta.url));
@@ -51,7 +52,7 @@ let bundle: string;
 let server: ImageServer;
 
 before(async () => {
-  bundle = await buildForInterpreter(ENTRY);
+  bundle = await buildDeviceScript(ENTRY);
   server = await startImageServer();
 });
 after(() => server.close());

@@ -5,7 +5,7 @@ import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
-import { createTestCa, type TestCa } from "../support/certs.ts";
+import { createTestCa, type TestCa } from "../../host/pki/test-ca.ts";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, index: number) => void;
 

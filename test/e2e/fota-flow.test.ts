@@ -9,7 +9,7 @@ import { CreateJobCommand, DescribeJobExecutionCommand, type IoTClient } from "@
 import { PutObjectCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { startBench, type Bench } from "../../host/bench/bench.ts";
-import { buildForInterpreter } from "../../host/conformance/cases.ts";
+import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { storageFiles } from "../../host/cli/device-config.ts";
 import { iotClient, s3Client, tempDir, removeDir, thingArn } from "../bench/helpers.ts";
 import { startBoard, type TestBoard } from "../support/sim.ts";
@@ -67,10 +67,10 @@ function running(): string {
 before(async () => {
   dataDir = tempDir();
   await openBench();
-  for (const v of ["1.0.0", "2.0.0", "3.0.0"]) images[v] = await buildForInterpreter("firmware/app/main.ts", "linux", v);
-  images.crash = await buildForInterpreter("firmware/examples/crash-at-start.ts", "linux", "9.9.9");
-  const loader = await buildForInterpreter("firmware/loader/main.ts", "linux", "1.0.0");
-  const provision = await buildForInterpreter("firmware/provision/main.ts");
+  for (const v of ["1.0.0", "2.0.0", "3.0.0"]) images[v] = await buildDeviceScript("firmware/app/main.ts", "linux", v);
+  images.crash = await buildDeviceScript("firmware/examples/crash-at-start.ts", "linux", "9.9.9");
+  const loader = await buildDeviceScript("firmware/loader/main.ts", "linux", "1.0.0");
+  const provision = await buildDeviceScript("firmware/provision/main.ts");
   const creds = await bench.registry.registerDevice(THING);
   const files: Record<string, string> = {
     ".bootcde": loader,

@@ -17,11 +17,12 @@ import { crc32 as zlibCrc32 } from "node:zlib";
 import { CreateJobCommand, DescribeJobExecutionCommand } from "@aws-sdk/client-iot";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { startBench, type Bench } from "../../host/bench/bench.ts";
-import { buildForInterpreter } from "../../host/conformance/cases.ts";
-import { loadBoard } from "../../host/build/board.ts";
+import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
+import { loadBoard } from "../../host/toolchain/board.ts";
 import { storageFiles } from "../../host/cli/device-config.ts";
 import { SimFlash } from "../../host/sim/flash.ts";
-import { FLASH_FILE, InterpreterBoard, writeStorageFiles } from "../../host/interp/supervisor.ts";
+import { FLASH_FILE, writeStorageFiles } from "../../host/interp/folder.ts";
+import { InterpreterBoard } from "../../host/interp/supervisor.ts";
 import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
 import { BootRecord } from "../../firmware/boot/record.ts";
 import type { BootState } from "../../firmware/boot/entry.ts";
@@ -72,10 +73,10 @@ function peakUsage(board: InterpreterBoard, phase: () => string): Record<string,
 test("a FOTA job updates the real interpreter from v1 to v2 through the bench", { skip: bin ? false : "ESPRUINO_BIN not set", timeout: 240_000 }, async () => {
   const started = Date.now();
   const images = {
-    loader: await buildForInterpreter("firmware/loader/main.ts", "linux", "interp-fota"),
-    provision: await buildForInterpreter("firmware/provision/main.ts"),
-    v1: await buildForInterpreter("firmware/app/main.ts", "linux", "1.0.0"),
-    v2: await buildForInterpreter("firmware/app/main.ts", "linux", "2.0.0"),
+    loader: await buildDeviceScript("firmware/loader/main.ts", "linux", "interp-fota"),
+    provision: await buildDeviceScript("firmware/provision/main.ts"),
+    v1: await buildDeviceScript("firmware/app/main.ts", "linux", "1.0.0"),
+    v2: await buildDeviceScript("firmware/app/main.ts", "linux", "2.0.0"),
   };
   const dir = mkdtempSync(join(tmpdir(), "interp-fota-"));
   let bench: Bench | undefined;

@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FLASH_FILE, InterpreterBoard, runInFolder, writeStorageFiles } from "../../host/interp/supervisor.ts";
+import { FLASH_FILE, runInFolder, writeStorageFiles } from "../../host/interp/folder.ts";
+import { InterpreterBoard } from "../../host/interp/supervisor.ts";
 import { APP_LINE, buildImages, judgeSettledBoard, stageCode, type ScenarioName } from "../power/campaign.ts";
 
 const bin = process.env.ESPRUINO_BIN;

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FLASH_FILE, InterpreterBoard, LINUX_FLASH_SIZE, LINUX_FLASH_START, runInFolder, writeRawFlash, writeStorageFiles } from "../../host/interp/supervisor.ts";
+import { FLASH_FILE, LINUX_FLASH_SIZE, LINUX_FLASH_START, runInFolder, writeRawFlash, writeStorageFiles } from "../../host/interp/folder.ts";
+import { InterpreterBoard } from "../../host/interp/supervisor.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 const skip = bin ? false : "ESPRUINO_BIN not set";

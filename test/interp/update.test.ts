@@ -10,10 +10,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 as zlibCrc32 } from "node:zlib";
-import { buildForInterpreter } from "../../host/conformance/cases.ts";
-import { loadBoard } from "../../host/build/board.ts";
+import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
+import { loadBoard } from "../../host/toolchain/board.ts";
 import { SimFlash } from "../../host/sim/flash.ts";
-import { FLASH_FILE, InterpreterBoard, writeStorageFiles } from "../../host/interp/supervisor.ts";
+import { FLASH_FILE, writeStorageFiles } from "../../host/interp/folder.ts";
+import { InterpreterBoard } from "../../host/interp/supervisor.ts";
 import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
 import { BootRecord } from "../../firmware/boot/record.ts";
 import type { BootState } from "../../firmware/boot/entry.ts";
@@ -46,12 +47,12 @@ async function reboot(board: InterpreterBoard): Promise<number> {
 
 test("update, trial, confirm and a crash rolled back, on the real interpreter", { skip: bin ? false : "ESPRUINO_BIN not set", timeout: 120_000 }, async () => {
   const images = {
-    loader: await buildForInterpreter("firmware/loader/main.ts", "linux", "interp-test"),
-    provision: await buildForInterpreter("firmware/provision/main.ts"),
-    stage: await buildForInterpreter("test/loader/entries/stage-trial.ts"),
-    v1: await buildForInterpreter("test/support/entries/offline-app.ts", "linux", "1.0.0"),
-    v2: await buildForInterpreter("test/support/entries/offline-app.ts", "linux", "2.0.0"),
-    crash: await buildForInterpreter("firmware/examples/crash-at-start.ts"),
+    loader: await buildDeviceScript("firmware/loader/main.ts", "linux", "interp-test"),
+    provision: await buildDeviceScript("firmware/provision/main.ts"),
+    stage: await buildDeviceScript("test/loader/entries/stage-trial.ts"),
+    v1: await buildDeviceScript("test/support/entries/offline-app.ts", "linux", "1.0.0"),
+    v2: await buildDeviceScript("test/support/entries/offline-app.ts", "linux", "2.0.0"),
+    crash: await buildDeviceScript("firmware/examples/crash-at-start.ts"),
   };
   const stage = (file: string, slot: number, jobId: string, version: string) => `global.STAGE = ${JSON.stringify({ file, slot, jobId, version })};\n${images.stage}`;
   const dir = mkdtempSync(join(tmpdir(), "interp-update-"));

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { interpreterLines } from "../../host/conformance/cases.ts";
+import { interpreterLines } from "../../host/interp/folder.ts";
 import { configFiles, entryScript, startJobsBench, type JobsBench } from "./support.ts";
 
 const bin = process.env.ESPRUINO_BIN;

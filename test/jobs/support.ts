@@ -16,7 +16,7 @@ import { serveJobsOverMqtt } from "../../host/bench/jobs-mqtt.ts";
 import { JobsService } from "../../host/bench/jobs-service.ts";
 import { Registry } from "../../host/bench/registry.ts";
 import { Store } from "../../host/bench/store.ts";
-import { buildForInterpreter } from "../../host/conformance/cases.ts";
+import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import type { SimBoard } from "../../host/sim/board.ts";
 import { startBoard, type TestBoard } from "../support/sim.ts";
 
@@ -145,7 +145,7 @@ export function entryScript(name: string): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), "jobs-entry-"));
     try {
       writeFileSync(join(dir, `${name}.js`), js);
-      return await buildForInterpreter(join(dir, `${name}.js`));
+      return await buildDeviceScript(join(dir, `${name}.js`));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

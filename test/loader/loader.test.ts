@@ -2,19 +2,19 @@
 // (confirmed, crashed at start, never confirmed, hung) and a corrupt slot.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { buildForInterpreter } from "../../host/conformance/cases.ts";
+import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { startBoard, type TestBoard } from "../support/sim.ts";
 
 const images: Record<string, string> = {};
 
 before(async () => {
-  images.loader = await buildForInterpreter("firmware/loader/main.ts", "linux", "loader-test");
-  images.provision = await buildForInterpreter("firmware/provision/main.ts");
-  images.stage = await buildForInterpreter("test/loader/entries/stage-trial.ts");
-  images.v1 = await buildForInterpreter("test/support/entries/offline-app.ts", "linux", "1.0.0");
-  images.v2 = await buildForInterpreter("test/support/entries/offline-app.ts", "linux", "2.0.0");
-  images.crash = await buildForInterpreter("firmware/examples/crash-at-start.ts");
-  for (const variant of ["silent", "hang"]) images[variant] = await buildForInterpreter(`test/loader/entries/app-${variant}.ts`);
+  images.loader = await buildDeviceScript("firmware/loader/main.ts", "linux", "loader-test");
+  images.provision = await buildDeviceScript("firmware/provision/main.ts");
+  images.stage = await buildDeviceScript("test/loader/entries/stage-trial.ts");
+  images.v1 = await buildDeviceScript("test/support/entries/offline-app.ts", "linux", "1.0.0");
+  images.v2 = await buildDeviceScript("test/support/entries/offline-app.ts", "linux", "2.0.0");
+  images.crash = await buildDeviceScript("firmware/examples/crash-at-start.ts");
+  for (const variant of ["silent", "hang"]) images[variant] = await buildDeviceScript(`test/loader/entries/app-${variant}.ts`);
 });
 
 /** A board with the loader in .bootcde and v1 provisioned into slot 0, booted once. */

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildForInterpreter, runOnInterpreter } from "../../host/conformance/cases.ts";
+import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
+import { runOnInterpreter } from "../../host/interp/folder.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 const MD5 = fileURLToPath(new URL("../../firmware/crypto/md5.ts", import.meta.url));
@@ -52,7 +53,7 @@ test("MD5 on the interpreter matches Node's for strings, split blocks and odd of
   try {
     const entry = join(dir, "entry.js");
     writeFileSync(entry, ENTRY);
-    const lines = runOnInterpreter(bin!, await buildForInterpreter(entry));
+    const lines = runOnInterpreter(bin!, await buildDeviceScript(entry));
     const expected = createHash("md5").update(data()).digest("hex");
     assert.deepEqual(lines.filter((l) => /^(abc|strings|views|whole) /.test(l)), [
       "abc 900150983cd24fb0d6963f7d28e17f72",

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Md5 } from "../../firmware/crypto/md5.ts";
-import { md5Reference } from "../../host/bench/md5-reference.ts";
+import { md5Reference } from "../../benchmarks/md5-reference.ts";
 import { md5BlockSource } from "./md5-unroll.ts";
 
 const nodeMd5 = (data: Uint8Array) => createHash("md5").update(data).digest("hex");

@@ -4,8 +4,8 @@
 import { fileURLToPath } from "node:url";
 import { rollup } from "rollup";
 import typescript from "@rollup/plugin-typescript";
-import { espruinoTslib } from "../../host/build/espruino-tslib.ts";
-import { espruinoOutput } from "../../host/build/espruino-output.ts";
+import { espruinoTslib } from "../../host/toolchain/espruino-tslib.ts";
+import { espruinoOutput } from "../../host/toolchain/espruino-output.ts";
 
 const ENTRY = "\0mqtt-test-entry";
 

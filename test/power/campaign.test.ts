@@ -7,7 +7,7 @@
 // point of every alignment: `npx tsx test/power/full-campaign.ts`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { loadBoard } from "../../host/build/board.ts";
+import { loadBoard } from "../../host/toolchain/board.ts";
 import { prepareCampaign, runCampaign, summarize, RING_OFFSETS, type Campaign, type FlashOp, type ScenarioName } from "./campaign.ts";
 
 const record = loadBoard("linux").layout.bootRecord;

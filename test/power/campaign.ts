@@ -10,8 +10,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 as zlibCrc32 } from "node:zlib";
-import { buildForInterpreter } from "../../host/conformance/cases.ts";
-import { loadBoard } from "../../host/build/board.ts";
+import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
+import { loadBoard } from "../../host/toolchain/board.ts";
 import { SimBoard, writeStorage } from "../../host/sim/board.ts";
 import { SimFlash, type PowerCutMode } from "../../host/sim/flash.ts";
 import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
@@ -84,12 +84,12 @@ const SETTLE_MS = 30_000;
 /** The images of both scenarios, keyed by role (loader, provision, stage) or version (1.0.0, 2.0.0, crash). */
 export async function buildImages(loaderEntry = "firmware/loader/main.ts"): Promise<Record<string, string>> {
   return {
-    loader: await buildForInterpreter(loaderEntry, BOARD, "campaign"),
-    provision: await buildForInterpreter("firmware/provision/main.ts"),
-    stage: await buildForInterpreter("test/loader/entries/stage-trial.ts"),
-    "1.0.0": await buildForInterpreter("test/support/entries/offline-app.ts", BOARD, "1.0.0"),
-    "2.0.0": await buildForInterpreter("test/support/entries/offline-app.ts", BOARD, "2.0.0"),
-    crash: await buildForInterpreter("firmware/examples/crash-at-start.ts"),
+    loader: await buildDeviceScript(loaderEntry, BOARD, "campaign"),
+    provision: await buildDeviceScript("firmware/provision/main.ts"),
+    stage: await buildDeviceScript("test/loader/entries/stage-trial.ts"),
+    "1.0.0": await buildDeviceScript("test/support/entries/offline-app.ts", BOARD, "1.0.0"),
+    "2.0.0": await buildDeviceScript("test/support/entries/offline-app.ts", BOARD, "2.0.0"),
+    crash: await buildDeviceScript("firmware/examples/crash-at-start.ts"),
   };
 }
 

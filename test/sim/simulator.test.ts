@@ -8,7 +8,7 @@ import net from "node:net";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { startBoard } from "../support/sim.ts";
-import { createTestCa } from "../support/certs.ts";
+import { createTestCa } from "../../host/pki/test-ca.ts";
 
 /** A device script literal: bytes as a JS string expression. */
 const js = (value: string) => JSON.stringify(value);

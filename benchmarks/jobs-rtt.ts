@@ -3,19 +3,19 @@
 // bench over mutual TLS, timing each call on the board (getTime), and prints
 // the median, 10th and 90th percentiles of both, from the same run. Also the
 // minified size of Thing + Jobs, apart from the MQTT client under them.
-//   npx tsx host/bench/jobs-rtt.ts [--rounds 200]
+//   npm run bench:jobs -- [--rounds 200]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { buildForInterpreter } from "../conformance/cases.ts";
-import { SimBoard, writeStorage } from "../sim/board.ts";
-import { startBench } from "./bench.ts";
+import { buildDeviceScript } from "../host/toolchain/device-script.ts";
+import { SimBoard, writeStorage } from "../host/sim/board.ts";
+import { startBench } from "../host/bench/bench.ts";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "200" } } });
 const rounds = Number(values.rounds);
-const firmware = (path: string) => JSON.stringify(fileURLToPath(new URL(`../../firmware/${path}.ts`, import.meta.url)));
+const firmware = (path: string) => JSON.stringify(fileURLToPath(new URL(`../firmware/${path}.ts`, import.meta.url)));
 
 // Device code, plain ES5: describe N times, then update (IN_PROGRESS, allowed again and again) N times.
 const ENTRY = `
@@ -53,7 +53,7 @@ const SIZE_ENTRIES = {
 const dir = mkdtempSync(join(tmpdir(), "jobs-rtt-"));
 const build = async (name: string, source: string) => {
   writeFileSync(join(dir, `${name}.js`), source);
-  return buildForInterpreter(join(dir, `${name}.js`));
+  return buildDeviceScript(join(dir, `${name}.js`));
 };
 const bench = await startBench({ dataDir: join(dir, "bench"), mqttPort: 0, objectsPort: 0, controlPort: 0, host: "127.0.0.1", keyBits: 1024 });
 let board: SimBoard | undefined;

@@ -2,14 +2,14 @@
 // under one job with a rollout rate. Each thing answers notify-next with
 // start-next and reports SUCCEEDED. Prints setup time, rollout time,
 // executions per second and peak memory (bench and devices share this process).
-//   npx tsx host/bench/fleet-bench.ts [--things 500] [--rate 1000] [--minute-ms 60000] [--key-bits 1024] [--data dir]
+//   npm run bench:fleet -- [--things 500] [--rate 1000] [--minute-ms 60000] [--key-bits 1024] [--data dir]
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CreateJobCommand, DescribeJobCommand, IoTClient } from "@aws-sdk/client-iot";
 import mqtt, { type MqttClient } from "mqtt";
-import { startBench } from "./bench.ts";
+import { startBench } from "../host/bench/bench.ts";
 
 const { values } = parseArgs({
   options: {

@@ -1,5 +1,5 @@
 // The Espruino compatibility gate: finds, in a finished script, what the
-// interpreter rejects or lacks (see shared/espruino-facts.md). It reads the
+// interpreter rejects or lacks (see docs/interpreter.md). It reads the
 // code as text, so it can judge any bundle, fixture or script the simulator
 // is asked to run.
 import * as acorn from "acorn";

@@ -3,8 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { checkEspruinoCompat } from "../../host/build/gate.ts";
-import { fillArrayHoles } from "../../host/build/array-holes.ts";
+import { checkEspruinoCompat } from "../../host/toolchain/gate.ts";
+import { fillArrayHoles } from "../../host/toolchain/array-holes.ts";
 
 const refused: [string, string, RegExp][] = [
   ["syntax error", "var = ;", /syntax error/],

@@ -1,24 +1,53 @@
-// Reads and validates boards/<name>.json. Anything that could make the
-// firmware write where it must not (overlaps, misaligned regions, slots in
-// Storage) is refused here, with the field that is wrong.
+// Reads and validates boards/<name>.json: everything the project knows about
+// a board, in one file. Anything that could make the firmware write where it
+// must not (overlaps, misaligned regions, slots in Storage) is refused here,
+// with the field that is wrong. Adding a board is adding its file: the build,
+// the simulator and the `fota` command find it by listing boards/.
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type BoardLayout, type Region, overlaps, regionEnd } from "../../firmware/board/layout.ts";
 
 export const BOARDS_DIR = new URL("../../boards/", import.meta.url).pathname;
 
-/** A board file: the layout plus the build's size limits. */
+/** How the example firmware gets online: the ESP32's Wi-Fi, or the network of the host it runs on. */
+export const NETWORK_KINDS = ["wifi", "host"] as const;
+export type NetworkKind = (typeof NETWORK_KINDS)[number];
+
+/** What the interpreter itself reports on this board (not the layout we chose): the simulator answers the same. */
+export interface InterpreterReport {
+  /** process.env.BOARD */
+  board: string;
+  /** Size of the variable pool, and bytes per variable. */
+  variables: number;
+  variableBytes: number;
+  /** Flash.getFree() as the interpreter answers it (on the ESP32 one area lies inside Storage: never trusted). */
+  flashGetFree: Region[];
+  /** The rest of process.env. */
+  env: Record<string, number>;
+}
+
+/** A board file: the layout plus the build's size limits and the board's other facts. */
 export interface BoardFile {
   layout: BoardLayout;
   description: string;
+  network: NetworkKind;
   /** Largest allowed size in bytes of each image ("loader", "app"). */
   imageBudget: Record<string, number>;
+  interpreter: InterpreterReport;
 }
+
+/** The board the `fota` command assumes when --board is not given. */
+export const DEFAULT_BOARD = "esp32";
 
 export class BoardFileError extends Error {}
 
 export function listBoards(dir = BOARDS_DIR): string[] {
   return readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
+}
+
+/** The --board flag of a usage line: every board in boards/. */
+export function boardFlagUsage(): string {
+  return `--board ${listBoards().join("|")}`;
 }
 
 export function loadBoard(name: string, dir = BOARDS_DIR): BoardFile {
@@ -82,10 +111,35 @@ export function parseBoard(json: unknown, source: string): BoardFile {
   const smallestSlot = Math.min(...slots.map((s) => s.size));
   if (imageBudget.app !== undefined && imageBudget.app > smallestSlot) fail(`imageBudget.app (${imageBudget.app}) is larger than the smallest slot (${smallestSlot})`);
 
+  const network = obj.network;
+  if (!NETWORK_KINDS.includes(network as NetworkKind)) fail(`"network" must be one of ${NETWORK_KINDS.join(", ")}`);
+
   return {
     layout: { name: name as string, flash, pageSize: pageSize as number, slots, bootRecord, storage, reserved },
     description: typeof obj.description === "string" ? obj.description : "",
+    network: network as NetworkKind,
     imageBudget,
+    interpreter: parseInterpreterReport(obj.interpreter, fail),
+  };
+}
+
+function parseInterpreterReport(value: unknown, fail: (m: string) => never): InterpreterReport {
+  const obj = asObject(value, `"interpreter"`, fail);
+  if (typeof obj.board !== "string" || obj.board === "") fail(`interpreter.board must be the interpreter's process.env.BOARD`);
+  const count = (field: string): number => {
+    const n = obj[field];
+    if (typeof n !== "number" || !Number.isInteger(n) || n <= 0) fail(`interpreter.${field} must be a positive integer`);
+    return n as number;
+  };
+  if (!Array.isArray(obj.flashGetFree)) fail(`interpreter.flashGetFree must be a list of regions`);
+  const env = asObject(obj.env, "interpreter.env", fail);
+  for (const [key, n] of Object.entries(env)) if (typeof n !== "number") fail(`interpreter.env.${key} must be a number`);
+  return {
+    board: obj.board as string,
+    variables: count("variables"),
+    variableBytes: count("variableBytes"),
+    flashGetFree: (obj.flashGetFree as unknown[]).map((r, i) => parseRegion(r, `interpreter.flashGetFree[${i}]`, fail)),
+    env: env as Record<string, number>,
   };
 }
 

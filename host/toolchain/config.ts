@@ -2,8 +2,7 @@
 // Espruino-safe script per entry point under dist/<board>/.
 import typescript from "@rollup/plugin-typescript";
 import type { Plugin, RollupLog, RollupOptions } from "rollup";
-import type { BoardLayout } from "../../firmware/board/layout.ts";
-import { loadBoard, listBoards } from "./board.ts";
+import { type BoardFile, loadBoard, listBoards } from "./board.ts";
 import { espruinoTslib } from "./espruino-tslib.ts";
 import { espruinoOutput, type OutputOptions } from "./espruino-output.ts";
 import { virtualBuild } from "./virtual-build.ts";
@@ -43,10 +42,10 @@ export function failOnWarning(what: string): (warning: RollupLog) => void {
 }
 
 /** The plugins that turn device TypeScript into a script the interpreter runs. */
-export function firmwarePlugins(options: { layout: BoardLayout; firmwareVersion: string } & OutputOptions): Plugin[] {
+export function firmwarePlugins(options: { board: BoardFile; firmwareVersion: string } & OutputOptions): Plugin[] {
   return [
     espruinoTslib(),
-    virtualBuild(options.layout, options.firmwareVersion),
+    virtualBuild(options.board, options.firmwareVersion),
     typescript({ tsconfig: "firmware/tsconfig.json", outputToFilesystem: false }),
     espruinoOutput(options),
   ];
@@ -61,7 +60,7 @@ export function rollupConfigs(settings: BuildSettings): RollupOptions[] {
         input,
         onwarn: failOnWarning(`${boardName}/${image}`),
         plugins: firmwarePlugins({
-          layout: board.layout,
+          board,
           firmwareVersion: settings.firmwareVersion,
           shrink: settings.shrink,
           budget: board.imageBudget[image] ? { [`${image}.js`]: board.imageBudget[image] } : {},

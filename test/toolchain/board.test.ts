@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { loadBoard, parseBoard, BoardFileError } from "../../host/build/board.ts";
+import { loadBoard, parseBoard, BoardFileError } from "../../host/toolchain/board.ts";
 
 test("boards/esp32.json and boards/linux.json load", () => {
   const esp32 = loadBoard("esp32");
@@ -29,6 +29,9 @@ const bad: [string, (b: any) => void, RegExp][] = [
   ["bad page size", (b) => (b.pageSize = 1000), /power of two/],
   ["bad address", (b) => (b.slots[0].start = "ten"), /slots\[0\]\.start must be/],
   ["app budget over the slot size", (b) => (b.imageBudget.app = 0x20000), /larger than the smallest slot/],
+  ["unknown network kind", (b) => (b.network = "lte"), /"network" must be one of wifi, host/],
+  ["no interpreter report", (b) => delete b.interpreter, /"interpreter" must be a JSON object/],
+  ["interpreter pool size missing", (b) => delete b.interpreter.variables, /interpreter\.variables must be a positive integer/],
   ["reserved region overlap", (b) => b.reserved.push({ name: "rom", start: "0x10020000", size: "0x400" }), /overlaps rom|rom .* overlaps/],
 ];
 

@@ -1,5 +1,5 @@
 // `npm run bench:md5`: the firmware's MD5 (firmware/crypto/md5.ts) against the
-// plain reference (host/bench/md5-reference.ts) over the same 64 KB, in one
+// plain reference (benchmarks/md5-reference.ts) over the same 64 KB, in one
 // script built by the same pipeline as the shipped images, run in Node and, when
 // ESPRUINO_BIN is set, on the real interpreter. Prints bytes/s and the ratio.
 import { rollup, type Plugin } from "rollup";
@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
-import { espruinoTslib } from "../build/espruino-tslib.ts";
-import { espruinoOutput } from "../build/espruino-output.ts";
-import { runOnInterpreter } from "../conformance/cases.ts";
+import { espruinoTslib } from "../host/toolchain/espruino-tslib.ts";
+import { espruinoOutput } from "../host/toolchain/espruino-output.ts";
+import { runOnInterpreter } from "../host/interp/folder.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SIZE = 64 * 1024;
 /** The fast MD5 is fed as the firmware feeds it when checking a slot: one flash page at a time. */
 const CHUNK = 1024;
@@ -27,7 +27,7 @@ const MARK = "MD5BENCH ";
 const ENTRY_ID = "\0md5-bench-entry";
 const ENTRY = `
 import { Md5 } from ${JSON.stringify(join(ROOT, "firmware/crypto/md5.ts"))};
-import { md5Reference } from ${JSON.stringify(join(ROOT, "host/bench/md5-reference.ts"))};
+import { md5Reference } from ${JSON.stringify(join(ROOT, "benchmarks/md5-reference.ts"))};
 var data = new Uint8Array(${SIZE});
 var s = 2463534242 | 0;
 for (var i = 0; i < data.length; i++) {
@@ -67,7 +67,7 @@ function benchTsconfig(dir: string): string {
   const path = join(dir, "tsconfig.json");
   const config = {
     extends: join(ROOT, "firmware/tsconfig.json"),
-    include: [join(ROOT, "firmware/**/*.ts"), join(ROOT, "host/bench/md5-reference.ts")],
+    include: [join(ROOT, "firmware/**/*.ts"), join(ROOT, "benchmarks/md5-reference.ts")],
   };
   writeFileSync(path, JSON.stringify(config));
   return path;

@@ -3,7 +3,7 @@
 // ESPRUINO_BIN is set, on the real interpreter. Prints the total time, the time
 // in MD5 (+ CRC-32) over the read-back pages, the time in flash, and the ratio
 // of the total to MD5 alone over the same 64 KB in RAM (target: at most 1.3x).
-// Run: npx tsx host/bench/update-bench.ts
+// Run: npm run bench:update
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
@@ -13,12 +13,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildForInterpreter, interpreterLines } from "../conformance/cases.ts";
-import { loadBoard } from "../build/board.ts";
-import { SimBoard, writeStorage } from "../sim/board.ts";
-import { createTestCa } from "../../test/support/certs.ts";
+import { buildDeviceScript } from "../host/toolchain/device-script.ts";
+import { interpreterLines } from "../host/interp/folder.ts";
+import { loadBoard } from "../host/toolchain/board.ts";
+import { SimBoard, writeStorage } from "../host/sim/board.ts";
+import { createTestCa } from "../host/pki/test-ca.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SIZE = 64 * 1024;
 const MARK = "UPDATEBENCH ";
 const layout = loadBoard("linux").layout;
@@ -122,7 +123,7 @@ const entryDir = mkdtempSync(join(tmpdir(), "update-bench-entry-"));
 let ok = true;
 try {
   writeFileSync(join(entryDir, "entry.js"), ENTRY);
-  const bundle = await buildForInterpreter(join(entryDir, "entry.js"));
+  const bundle = await buildDeviceScript(join(entryDir, "entry.js"));
   const config = {
     url: `https://127.0.0.1:${port}/app.js`,
     region: REGION,

@@ -1,0 +1,17 @@
+// One device entry point built into a script exactly as the shipped images
+// are (same plugins, same terser settings, same gate), for any board: what
+// tests, benchmarks, the conformance suite and the demo run on a board.
+import { rollup } from "rollup";
+import { loadBoard } from "./board.ts";
+import { failOnWarning, firmwarePlugins } from "./config.ts";
+
+export async function buildDeviceScript(input: string, board = "linux", firmwareVersion = "dev"): Promise<string> {
+  const bundle = await rollup({
+    input,
+    onwarn: failOnWarning(input),
+    plugins: firmwarePlugins({ board: loadBoard(board), firmwareVersion, shrink: true, budget: {} }),
+  });
+  const { output } = await bundle.generate({ format: "iife", strict: false, sourcemap: "hidden" });
+  await bundle.close();
+  return output[0].code;
+}
