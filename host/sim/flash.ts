@@ -1,6 +1,6 @@
 // The simulated flash chip behind the simulator's require("Flash") and the
 // flash tests. It behaves as the interpreter's Flash module does (see
-// shared/espruino-facts.md): an erase sets a whole page to 0xFF, a write can
+// docs/interpreter.md): an erase sets a whole page to 0xFF, a write can
 // only clear bits (the stored byte is old AND new) at any alignment, and any
 // access outside the chip throws. It can also lose power in the middle of a
 // write or an erase, as a board does, so power-safe code can be proven here.

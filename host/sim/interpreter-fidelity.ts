@@ -1,5 +1,5 @@
 // Makes a fresh V8 realm look like the Espruino interpreter's language
-// (measured on 2v29, see shared/espruino-facts.md and test/conformance/):
+// (measured on 2v29, see docs/interpreter.md and test/conformance/):
 // what it lacks is removed, and built-in methods stop being reachable through
 // their prototypes, so code that passes in the simulator runs on the board.
 import vm from "node:vm";
