@@ -5,19 +5,22 @@
 //   with backoff; plus the notify / notify-next subscriptions;
 // - Job: the earlier library's surface (list, describe, update) on top.
 // Nothing blocks: every call returns a promise; a failure is an Error with a
-// `code` (AWS's, or Timeout / InvalidStatusDetails / InvalidJobId here).
+// `code` (a JobsErrorCode: AWS's, or Timeout / InvalidStatusDetails / InvalidJobId here).
 import type { Thing } from "./thing";
 
-export var QUEUED = "QUEUED";
-export var IN_PROGRESS = "IN_PROGRESS";
-export var SUCCEEDED = "SUCCEEDED";
-export var FAILED = "FAILED";
-export var REJECTED = "REJECTED";
+/** A job execution's status, as AWS IoT Jobs names them. */
+export type JobStatus = "QUEUED" | "IN_PROGRESS" | "SUCCEEDED" | "FAILED" | "REJECTED" | "TIMED_OUT" | "REMOVED" | "CANCELED";
+
+export var QUEUED: JobStatus = "QUEUED";
+export var IN_PROGRESS: JobStatus = "IN_PROGRESS";
+export var SUCCEEDED: JobStatus = "SUCCEEDED";
+export var FAILED: JobStatus = "FAILED";
+export var REJECTED: JobStatus = "REJECTED";
 
 export type StatusDetails = { [key: string]: string };
 
 export interface ExecutionState {
-  status: string;
+  status: JobStatus;
   statusDetails?: StatusDetails;
   versionNumber: number;
 }
@@ -34,7 +37,7 @@ export interface ExecutionSummary {
 
 export interface JobExecution extends ExecutionSummary {
   thingName: string;
-  status: string;
+  status: JobStatus;
   statusDetails?: StatusDetails;
   jobDocument?: any;
   approximateSecondsBeforeTimedOut?: number;
@@ -69,9 +72,34 @@ export interface UpdateOptions extends StartNextOptions {
   includeJobDocument?: boolean;
 }
 
-/** An Error with AWS's error `code`; `executionState` when AWS sent the execution's current state. */
+/**
+ * What went wrong with a Jobs request: AWS's own error codes (the Jobs MQTT
+ * API's ErrorResponse), then the client's, in the same spelling.
+ */
+export type JobsErrorCode =
+  | "InvalidTopic"
+  | "InvalidJson"
+  | "InvalidRequest"
+  | "InvalidStateTransition"
+  | "ResourceNotFound"
+  | "VersionMismatch"
+  | "InternalError"
+  | "RequestThrottled"
+  | "TerminalStateReached"
+  /** No answer within the timeout. */
+  | "Timeout"
+  /** Refused here before sending: AWS would refuse it. */
+  | "InvalidJobId"
+  | "InvalidStatusDetails"
+  /** The MQTT client could not send the request or subscribe to its answers. */
+  | "PublishFailed"
+  | "SubscribeFailed"
+  /** A rejection that carried no code. */
+  | "Unknown";
+
+/** An Error with a JobsErrorCode; `executionState` when AWS sent the execution's current state. */
 export interface JobsError extends Error {
-  code: string;
+  code: JobsErrorCode;
   executionState?: ExecutionState;
 }
 
@@ -95,7 +123,7 @@ interface Pending {
   timer: number;
 }
 
-export function jobsError(code: string, message: string, executionState?: ExecutionState): JobsError {
+export function jobsError(code: JobsErrorCode, message: string, executionState?: ExecutionState): JobsError {
   var e = new Error(message) as JobsError;
   e.code = code;
   if (executionState) e.executionState = executionState;
@@ -106,7 +134,7 @@ export function jobsError(code: string, message: string, executionState?: Execut
 // keys 1..128 of [a-zA-Z0-9:_-], values 1..1024 characters of [^\p{C}].
 var DETAILS_KEY = /^[a-zA-Z0-9:_-]+$/;
 var DETAILS_KEY_MAX = 128;
-var DETAILS_VALUE_MAX = 1024;
+export var DETAILS_VALUE_MAX = 1024;
 var JOB_ID = /^[a-zA-Z0-9_-]+$/;
 var JOB_ID_MAX = 64;
 
@@ -228,7 +256,7 @@ export class Jobs {
   }
 
   /** UpdateJobExecution. */
-  update(jobId: string, status: string, options?: UpdateOptions): Promise<UpdateResult> {
+  update(jobId: string, status: JobStatus, options?: UpdateOptions): Promise<UpdateResult> {
     var problem = jobIdProblem(jobId);
     if (problem) return Promise.reject(jobsError("InvalidJobId", problem));
     var o = options || {};
@@ -308,7 +336,7 @@ export class Jobs {
         self.pending.push(p);
         body.clientToken = token;
         self.thing.publish(topic, body, 1).then(undefined, function (e: any) {
-          if (self.settle(p)) reject(jobsError(e.code || "PublishFailed", "request " + suffix + " not sent: " + e.message));
+          if (self.settle(p)) reject(jobsError("PublishFailed", "request " + suffix + " not sent: " + e.message + (e.code ? " (" + e.code + ")" : "")));
         });
       });
     });
@@ -372,7 +400,7 @@ export class Jobs {
     }));
     this.subscribed = Promise.all(all).then(undefined, function (e: any) {
       self.subscribed = null;
-      throw jobsError(e.code || "SubscribeFailed", "cannot subscribe to the Jobs topics: " + e.message);
+      throw jobsError("SubscribeFailed", "cannot subscribe to the Jobs topics: " + e.message + (e.code ? " (" + e.code + ")" : ""));
     });
     return this.subscribed;
   }
@@ -398,7 +426,7 @@ export class Job {
   readonly jobId: string;
   /** Known after describe(). */
   document: any;
-  status: string | undefined;
+  status: JobStatus | undefined;
   statusDetails: StatusDetails | undefined;
   /** The execution's version: update() sends it as expectedVersion when known. */
   version: number | undefined;
@@ -429,7 +457,7 @@ export class Job {
    * current state and the promise still rejects: whoever changed it first may
    * have had a reason, so the caller decides whether to update again.
    */
-  update(status: string, statusDetails?: StatusDetails, stepTimeoutInMinutes?: number): Promise<Job> {
+  update(status: JobStatus, statusDetails?: StatusDetails, stepTimeoutInMinutes?: number): Promise<Job> {
     var self = this;
     var options: UpdateOptions = { includeJobExecutionState: true, statusDetails: statusDetails, stepTimeoutInMinutes: stepTimeoutInMinutes };
     if (this.version !== undefined) options.expectedVersion = this.version;

@@ -1,7 +1,7 @@
 // A thing connected to AWS IoT: it owns the MQTT connection (mutual TLS with
 // the configuration's certificate, client id = thing name) and speaks text and
 // JSON to the application, UTF-8 on the wire.
-import { MqttClient, type ClientEvents, type ClientOptions, type MqttError } from "../mqtt/client";
+import { MqttClient, mqttError, type ClientEvents, type ClientOptions, type MqttError } from "../mqtt/client";
 import { deviceClock, tlsTransport } from "../mqtt/device";
 import type { QoS } from "../mqtt/packets";
 import { utf8Decode, utf8Encode } from "../mqtt/utf8";
@@ -49,9 +49,7 @@ export class Thing {
       if (timeoutSeconds) {
         waiter.timer = setTimeout(function () {
           self.waiting.splice(self.waiting.indexOf(waiter), 1);
-          var e = new Error("not connected to AWS IoT within " + timeoutSeconds + " s") as MqttError;
-          e.code = "timeout";
-          reject(e);
+          reject(mqttError("timeout", "not connected to AWS IoT within " + timeoutSeconds + " s"));
         }, timeoutSeconds * 1000);
       }
       self.waiting.push(waiter);

@@ -1,28 +1,48 @@
 // The FOTA job document (mission: "operation": "fota" with bc_idx, bc_size,
-// bc_crc, bc_url) and its validator. Everything from the network is checked
-// here, once, field by field, so the downloader and the boot record only ever
-// see a document that names a real slot, a size that fits it, an MD5 and an
-// https URL. Each problem names its field, for the FAILED job's statusDetails.
+// bc_crc, bc_url; bc_version optional) and its one validator. Everything from
+// the network is checked here, once, at the edge, field by field, so the
+// downloader and the boot record only ever see a document that names a real
+// slot, a size that fits it, an MD5, an https URL and a version the boot record
+// can keep. Each problem names its field, for the FAILED job's statusDetails.
+// `fota job create` builds its documents with the same type and checks the
+// fields it writes with the same rules (host/cli/job-document.ts).
 import type { Region } from "../board/layout";
+import { VERSION_BYTES } from "../boot/slot-meta";
 
-/** A FOTA job document as validated: numbers are numbers, the MD5 is lower case. */
+/** A FOTA job document as written by `fota job create` or by hand, before any check. */
+export interface FotaJobDocument {
+  operation: "fota";
+  /** The code slot to write; "auto": the board's first slot that is not running. */
+  bc_idx: number | "auto";
+  /** MD5 of the image, 32 hex digits (the earlier library's name, kept). */
+  bc_crc: string;
+  /** Image length in bytes. */
+  bc_size: number;
+  /** https URL of the image, usually an S3 presigned URL or AWS IoT's placeholder for one. */
+  bc_url: string;
+  /** Version of the image, reported back in the job's statusDetails (optional). */
+  bc_version?: string;
+}
+
+/** A FOTA job document as validated: numbers are numbers, the slot resolved, the MD5 lower case. */
 export interface FotaDocument {
   operation: "fota";
   /** Index of the code slot (in the board layout) to write the image into. */
   bc_idx: number;
-  /** Image length in bytes. */
   bc_size: number;
-  /** MD5 of the image: 32 lower-case hex digits (the earlier library's name, kept). */
   bc_crc: string;
-  /** https URL of the image, usually an S3 presigned URL. */
   bc_url: string;
+  /** "" when the document gives none. */
+  bc_version: string;
 }
 
 /** The value the earlier library's users may write for bc_idx: "the slot not running". */
 export const AUTO_SLOT = "auto";
 
+export type DocumentField = "document" | "operation" | "bc_idx" | "bc_size" | "bc_crc" | "bc_url" | "bc_version";
+
 export interface FieldProblem {
-  field: "document" | "operation" | "bc_idx" | "bc_size" | "bc_crc" | "bc_url";
+  field: DocumentField;
   reason: string;
 }
 
@@ -84,6 +104,21 @@ function urlOf(value: unknown, problems: FieldProblem[]): string {
   return "";
 }
 
+/**
+ * Why a version cannot be kept, or "": the boot record keeps VERSION_BYTES
+ * bytes of it, and it goes into statusDetails, so printable ASCII only.
+ */
+export function versionProblem(value: unknown): string {
+  if (value === undefined) return "";
+  if (typeof value !== "string") return "bc_version " + JSON.stringify(value) + " is not a string";
+  if (value.length > VERSION_BYTES) return "bc_version " + JSON.stringify(value) + " is longer than " + VERSION_BYTES + " characters";
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return "bc_version " + JSON.stringify(value) + " has a character that is not printable ASCII at " + i;
+  }
+  return "";
+}
+
 /** Checks a job document received from AWS IoT Jobs; lists every field that is wrong. */
 export function checkFotaDocument(raw: unknown, context: SlotContext): DocumentCheck {
   const problems: FieldProblem[] = [];
@@ -97,10 +132,12 @@ export function checkFotaDocument(raw: unknown, context: SlotContext): DocumentC
   const size = sizeOf(doc.bc_size, index >= 0 ? context.slots[index] : undefined, problems);
   const md5 = md5Of(doc.bc_crc, problems);
   const url = urlOf(doc.bc_url, problems);
+  const version = versionProblem(doc.bc_version);
+  if (version) problems.push({ field: "bc_version", reason: version });
   if (problems.length > 0) {
     const reasons: string[] = [];
     for (let i = 0; i < problems.length; i++) reasons.push(problems[i].reason);
     return { ok: false, problems, reason: reasons.join("; ") };
   }
-  return { ok: true, document: { operation: "fota", bc_idx: index, bc_size: size, bc_crc: md5, bc_url: url } };
+  return { ok: true, document: { operation: "fota", bc_idx: index, bc_size: size, bc_crc: md5, bc_url: url, bc_version: (doc.bc_version as string | undefined) || "" } };
 }

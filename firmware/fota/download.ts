@@ -35,7 +35,7 @@ export interface DownloadOptions {
 }
 
 /** Where a failure came from, for callers that act on it (the reason is for people). */
-export type FailureCause = "argument" | "http" | "tls" | "network" | "timeout" | "size" | "md5" | "flash";
+export type DownloadFailureCause = "http" | "tls" | "network" | "timeout" | "size" | "md5" | "flash";
 
 export interface DownloadTiming {
   totalSeconds: number;
@@ -58,7 +58,7 @@ export interface DownloadSuccess {
 
 export interface DownloadFailure {
   ok: false;
-  cause: FailureCause;
+  cause: DownloadFailureCause;
   /** Human-readable, e.g. "HTTP 403 (URL expired?)", "gave up after 6 attempts: timed out after 30 s without data". */
   reason: string;
   attempts: number;
@@ -88,12 +88,15 @@ const MAX_BACKOFF_MS = 30000;
 
 /**
  * Downloads `size` bytes from `url` into `slot`, checking them against `md5`
- * (32 hex digits). Never rejects: failures resolve with ok false and a reason.
- * On failure the slot holds a partial image (the running image is never touched).
+ * (32 lower-case hex digits). The arguments come from a checked job document
+ * (document.ts) and the board layout (validated on the host): they are not
+ * checked again here. Never rejects: failures resolve with ok false and a
+ * reason. On failure the slot holds a partial image (the running image is
+ * never touched).
  */
 export function download(url: string, slot: Region, size: number, md5: string, options?: DownloadOptions): Promise<DownloadResult> {
   return new Promise(function (resolve) {
-    new Transfer(url, slot, size, md5.toLowerCase(), options || {}, resolve).start();
+    new Transfer(url, slot, size, md5, options || {}, resolve).request();
   });
 }
 
@@ -117,7 +120,7 @@ function isTlsError(code: number | undefined, message: string): boolean {
 }
 
 class Transfer {
-  private readonly writer: SlotWriter | undefined;
+  private readonly writer: SlotWriter;
   private readonly maxRetries: number;
   private readonly timeoutMs: number;
   private readonly backoffMs: number;
@@ -139,28 +142,12 @@ class Transfer {
     this.timeoutMs = options.timeoutMs || 30000;
     this.backoffMs = options.backoffMs !== undefined ? options.backoffMs : 1000;
     const flash = options.flash || require("Flash");
-    const pageSize = options.pageSize || (flash.getPage(slot.start) || { length: 0 }).length;
-    if (this.argumentProblem(pageSize) === "") this.writer = new SlotWriter(flash, slot, size, pageSize);
+    const pageSize = options.pageSize || flash.getPage(slot.start)!.length;
+    this.writer = new SlotWriter(flash, slot, size, pageSize);
   }
 
-  start(): void {
-    const problem = this.argumentProblem(this.writer ? this.writer.pageSize : 0);
-    if (problem !== "") this.fail("argument", problem);
-    else this.request();
-  }
-
-  private argumentProblem(pageSize: number): string {
-    const slot = this.slot;
-    if (!/^https:\/\//i.test(this.url)) return "the URL is not https";
-    if (!(this.size > 0) || Math.floor(this.size) !== this.size) return "the size " + this.size + " is not a positive integer";
-    if (this.size > slot.size) return "the size " + this.size + " is larger than slot " + slot.name + " (" + slot.size + " bytes)";
-    if (this.md5.length !== 32 || !/^[0-9a-f]+$/.test(this.md5)) return "the MD5 " + this.md5 + " is not 32 hex digits";
-    if (!(pageSize > 0) || slot.start % pageSize !== 0 || slot.size % pageSize !== 0) return "slot " + slot.name + " is not made of whole pages of " + pageSize + " bytes";
-    return "";
-  }
-
-  private request(): void {
-    const writer = this.writer!;
+  request(): void {
+    const writer = this.writer;
     writer.resumeAtPage();
     this.attempts++;
     const attempt: Attempt = { from: writer.stored, start: 0, received: 0, hasResponse: false, lastData: getTime(), timer: undefined, error: "" };
@@ -200,7 +187,7 @@ class Transfer {
       else this.fail(status === 200 || status === 206 ? "size" : "http", failure);
       return;
     }
-    if (status === 200 && attempt.from > 0) this.writer!.restart();
+    if (status === 200 && attempt.from > 0) this.writer.restart();
     res.on("data", function (data: string) {
       self.onData(attempt, data);
     });
@@ -238,7 +225,7 @@ class Transfer {
     if (attempt !== this.current) return;
     attempt.lastData = getTime();
     attempt.received += data.length;
-    const writer = this.writer!;
+    const writer = this.writer;
     if (writer.complete()) return;
     const before = writer.stored;
     try {
@@ -252,7 +239,7 @@ class Transfer {
 
   private onClose(attempt: Attempt): void {
     if (attempt !== this.current) return;
-    const writer = this.writer!;
+    const writer = this.writer;
     const sent = attempt.start + attempt.received;
     if (sent > this.size) {
       this.fail("size", "server sent " + sent + " bytes, expected " + this.size);
@@ -288,7 +275,7 @@ class Transfer {
   }
 
   /** Ends an attempt that may succeed if tried again, while attempts are left. */
-  private retry(attempt: Attempt, cause: FailureCause, reason: string): void {
+  private retry(attempt: Attempt, cause: DownloadFailureCause, reason: string): void {
     this.endAttempt(attempt);
     if (this.attempts > this.maxRetries) {
       this.fail(cause, this.attempts > 1 ? "gave up after " + this.attempts + " attempts: " + reason : reason);
@@ -308,9 +295,9 @@ class Transfer {
     if (this.current === attempt) this.current = undefined;
   }
 
-  private fail(cause: FailureCause, reason: string): void {
+  private fail(cause: DownloadFailureCause, reason: string): void {
     if (this.current) this.endAttempt(this.current);
-    this.finish({ ok: false, cause, reason, attempts: this.attempts, stored: this.writer ? this.writer.stored : 0, timing: this.timing() });
+    this.finish({ ok: false, cause, reason, attempts: this.attempts, stored: this.writer.stored, timing: this.timing() });
   }
 
   private finish(result: DownloadResult): void {
@@ -321,11 +308,6 @@ class Transfer {
   }
 
   private timing(): DownloadTiming {
-    const writer = this.writer;
-    return {
-      totalSeconds: getTime() - this.startedAt,
-      flashSeconds: writer ? writer.flashSeconds : 0,
-      hashSeconds: writer ? writer.hashSeconds : 0,
-    };
+    return { totalSeconds: getTime() - this.startedAt, flashSeconds: this.writer.flashSeconds, hashSeconds: this.writer.hashSeconds };
   }
 }

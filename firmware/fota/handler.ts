@@ -9,9 +9,9 @@
 //    marks it FAILED with the reason, and the running image stays;
 //  - every other job goes to `jobCallback`; a document that is not a JSON
 //    object is REJECTED. Nothing is ignored in silence.
-import { Job, Jobs, FAILED, IN_PROGRESS, REJECTED, SUCCEEDED, type StatusDetails } from "../aws/jobs";
+import { Job, Jobs, FAILED, IN_PROGRESS, REJECTED, SUCCEEDED, DETAILS_VALUE_MAX, type StatusDetails } from "../aws/jobs";
 import { bootRecord, confirm, reset, status, test } from "./fota";
-import { update, checkDocument } from "./update";
+import { install, checkDocument } from "./update";
 
 export interface FotaJobsOptions {
   /** Ask for pending jobs even without a notification (right after connecting). */
@@ -33,7 +33,6 @@ export interface FotaJobsOptions {
 /** What the call did: nothing to do, jobs handled, or an update waiting for a reset (autoReset false). */
 export type FotaOutcome = "idle" | "handled" | "reset-needed" | "busy";
 
-const MAX_DETAIL = 1024;
 let running = false;
 
 export function handleFotaJobs(jobs: Jobs, options?: FotaJobsOptions): Promise<FotaOutcome> {
@@ -114,14 +113,14 @@ function settle(job: Job): Promise<"handled" | "reset-needed"> {
 function runUpdate(jobs: Jobs, job: Job, o: FotaJobsOptions): Promise<FotaOutcome> {
   const check = checkDocument(job.document);
   if (!check.ok) return job.update(FAILED, details({ reason: check.reason })).then(() => "handled" as const);
-  const slot = check.document.bc_idx;
-  const version = typeof job.document.bc_version === "string" ? job.document.bc_version : "";
+  const document = check.document;
+  const slot = document.bc_idx;
   const disconnect = o.disconnectMqtt !== false;
   return job
     .update(IN_PROGRESS, details({ step: "downloading", slot: String(slot) }))
     .then(() => {
       if (disconnect) jobs.thing.disconnect();
-      return update(job.document, { jobId: job.jobId, version: version, ca: o.ca, progress: o.progress });
+      return install(document, { jobId: job.jobId, ca: o.ca, progress: o.progress });
     })
     .then((result) => {
       const back = disconnect ? jobs.thing.connect(o.reconnectTimeoutS || 60) : Promise.resolve();
@@ -144,7 +143,7 @@ function details(values: { [key: string]: string }): StatusDetails {
   const out: StatusDetails = {};
   for (const key in values) {
     const value = String(values[key] || "-");
-    out[key] = value.length > MAX_DETAIL ? value.substring(0, MAX_DETAIL - 3) + "..." : value;
+    out[key] = value.length > DETAILS_VALUE_MAX ? value.substring(0, DETAILS_VALUE_MAX - 3) + "..." : value;
   }
   return out;
 }

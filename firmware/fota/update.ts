@@ -4,20 +4,21 @@
 import { layout } from "virtual:build";
 import { beginWrite, imageWritten, markInvalid } from "../boot/transitions";
 import { bootContext } from "../boot/context";
-import { checkFotaDocument, type FotaDocument } from "./document";
-import { download, type DownloadOptions } from "./download";
+import { checkFotaDocument, type DocumentCheck, type FotaDocument } from "./document";
+import { download, type DownloadFailureCause, type DownloadOptions } from "./download";
 import { bootRecord } from "./fota";
 
 export interface UpdateOptions extends Pick<DownloadOptions, "ca" | "progress" | "maxRetries" | "timeoutMs" | "backoffMs"> {
   /** The job this update is for: recorded with the image, reported after the trial. */
   jobId?: string;
-  /** The image's version, if the job gives one. */
-  version?: string;
 }
+
+/** Why an update failed: the document, the boot record refusing the slot, or the download's own cause. */
+export type UpdateFailureCause = "document" | "record" | DownloadFailureCause;
 
 export type UpdateResult =
   | { ok: true; slot: number; document: FotaDocument; md5: string; size: number }
-  | { ok: false; slot: number | null; reason: string };
+  | { ok: false; slot: number | null; cause: UpdateFailureCause; reason: string };
 
 /** The slot running now (-1 when started outside the loader). */
 export function runningSlot(): number {
@@ -26,7 +27,7 @@ export function runningSlot(): number {
 }
 
 /** Checks a raw job document against this board; a reason names every bad field. */
-export function checkDocument(raw: unknown) {
+export function checkDocument(raw: unknown): DocumentCheck {
   return checkFotaDocument(raw, { slots: layout.slots, runningSlot: runningSlot(), allowAutoSlot: true });
 }
 
@@ -35,16 +36,21 @@ export function checkDocument(raw: unknown) {
  * only when the stored bytes have the document's size and MD5; never rejects.
  */
 export function update(raw: unknown, options?: UpdateOptions): Promise<UpdateResult> {
-  const o = options || {};
   const check = checkDocument(raw);
-  if (!check.ok) return Promise.resolve<UpdateResult>({ ok: false, slot: null, reason: check.reason });
-  const doc = check.document;
+  if (!check.ok) return Promise.resolve<UpdateResult>({ ok: false, slot: null, cause: "document", reason: check.reason });
+  return install(check.document, options);
+}
+
+/** update() for a document already checked by checkDocument(). Never rejects. */
+export function install(doc: FotaDocument, options?: UpdateOptions): Promise<UpdateResult> {
+  const o = options || {};
   const slot = doc.bc_idx;
+  const failed = (cause: UpdateFailureCause, reason: string): UpdateResult => ({ ok: false, slot, cause, reason });
   const record = bootRecord();
   try {
     record.change((s) => beginWrite(s, slot));
   } catch (e) {
-    return Promise.resolve<UpdateResult>({ ok: false, slot, reason: (e as Error).message });
+    return Promise.resolve(failed("record", (e as Error).message));
   }
   return download(doc.bc_url, layout.slots[slot], doc.bc_size, doc.bc_crc, {
     ca: o.ca,
@@ -53,13 +59,15 @@ export function update(raw: unknown, options?: UpdateOptions): Promise<UpdateRes
     timeoutMs: o.timeoutMs,
     backoffMs: o.backoffMs,
     pageSize: layout.pageSize,
-  }).then((result): UpdateResult => {
-    if (!result.ok) {
-      record.change((s) => markInvalid(s, slot, "update-failed", result.reason));
-      return { ok: false, slot, reason: result.reason };
-    }
-    const image = { size: result.size, crc32: result.crc32, md5: result.md5, version: o.version || "", jobId: o.jobId || "" };
-    record.change((s) => imageWritten(s, slot, image));
-    return { ok: true, slot, document: doc, md5: result.md5, size: result.size };
-  });
+  })
+    .then((result): UpdateResult => {
+      if (!result.ok) {
+        record.change((s) => markInvalid(s, slot, "update-failed", result.reason));
+        return failed(result.cause, result.reason);
+      }
+      const image = { size: result.size, crc32: result.crc32, md5: result.md5, version: doc.bc_version, jobId: o.jobId || "" };
+      record.change((s) => imageWritten(s, slot, image));
+      return { ok: true, slot, document: doc, md5: result.md5, size: result.size };
+    })
+    .then(undefined, (e: Error) => failed("record", "boot record: " + e.message));
 }

@@ -43,9 +43,25 @@ export interface ClientOptions {
 
 export type MessageHandler = (topic: string, payload: string, packet: Publish) => void;
 
-/** An Error with a `code`: what went wrong, by name. */
+/** What went wrong with the MQTT connection or a request, by name. */
+export type MqttErrorCode =
+  | "invalid argument"
+  | "queue full"
+  | "subscription refused"
+  | "disconnected"
+  | "socket"
+  | "connack timeout"
+  | "closed before connack"
+  | "connection refused"
+  | "protocol"
+  | "dead link"
+  | "callback"
+  /** Not online within the time the caller gave (Thing.connect). */
+  | "timeout";
+
+/** An Error with an MqttErrorCode. */
 export interface MqttError extends Error {
-  code: string;
+  code: MqttErrorCode;
 }
 
 export interface ClientEvents {
@@ -57,7 +73,7 @@ export interface ClientEvents {
 
 export type ClientState = "idle" | "connecting" | "online" | "waiting";
 
-function mqttError(code: string, message: string): MqttError {
+export function mqttError(code: MqttErrorCode, message: string): MqttError {
   var e = new Error(message) as MqttError;
   e.code = code;
   return e;
@@ -243,7 +259,7 @@ export class MqttClient {
   }
 
   /** Drops the connection for a reason; reconnects later unless disconnect() was called. */
-  private lose(errorCode: string | null, reason: string): void {
+  private lose(errorCode: MqttErrorCode | null, reason: string): void {
     if (this.state === "idle" || this.state === "waiting") return;
     if (errorCode) this.emit("error", mqttError(errorCode, reason));
     var wasOnline = this.state === "online";

@@ -34,10 +34,10 @@ export async function jobCreate(argv: string[]): Promise<void> {
   const target = await openTarget(flags);
   if (target.kind === "aws" && (!target.bucket || !target.roleArn)) fail("--aws needs --bucket and --role-arn (or FOTA_BUCKET and FOTA_ROLE_ARN)");
   const key = `${jobId}/${basename(image.path)}`;
+  const document = fotaDocument(image, target.objectUrl(key), slot, flags.values.version);
   try {
     const { thingArn } = await target.iot.send(new DescribeThingCommand({ thingName: thing }));
     await target.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: image.bytes, ContentType: "application/javascript" }));
-    const document = fotaDocument(image, target.objectUrl(key), slot, flags.values.version);
     await target.iot.send(
       new CreateJobCommand({
         jobId,

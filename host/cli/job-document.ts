@@ -1,20 +1,14 @@
-// The FOTA job document, as the earlier library's boards expect it, with the
-// image URL as AWS IoT's presigned-URL placeholder (replaced per device by a
-// signed, expiring URL when the device receives the document).
-
-export interface FotaJobDocument {
-  operation: "fota";
-  /** The code slot to write; "auto": the board's slot that is not running. */
-  bc_idx: number | "auto";
-  /** MD5 of the image, 32 hex digits. */
-  bc_crc: string;
-  bc_size: number;
-  bc_url: string;
-  /** Version of the image, reported back in the job's statusDetails (optional). */
-  bc_version?: string;
-}
+// The FOTA job document `fota job create` writes: the firmware's own type
+// (firmware/fota/document.ts), with the image URL as AWS IoT's presigned-URL
+// placeholder (replaced per device by a signed, expiring URL when the device
+// receives the document). The fields it writes are checked by the firmware's
+// own rules, so the host never creates a job every board would fail.
+import { type FotaJobDocument, versionProblem } from "../../firmware/fota/document.ts";
+import { fail } from "./errors.ts";
 
 export function fotaDocument(image: { md5: string; size: number }, objectUrl: string, slot: number | "auto", version?: string): FotaJobDocument {
+  const problem = versionProblem(version);
+  if (problem) fail(`--version: ${problem}`);
   const doc: FotaJobDocument = {
     operation: "fota",
     bc_idx: slot,

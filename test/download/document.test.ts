@@ -14,7 +14,7 @@ function problems(doc: object, ctx = context): string[] {
 }
 
 test("a good document passes, normalized (MD5 lower case, numeric strings as numbers)", () => {
-  assert.deepEqual(checkFotaDocument(good, context), { ok: true, document: { ...good, bc_crc: good.bc_crc.toLowerCase() } });
+  assert.deepEqual(checkFotaDocument(good, context), { ok: true, document: { ...good, bc_crc: good.bc_crc.toLowerCase(), bc_version: "" } });
   const r = checkFotaDocument({ ...good, bc_idx: "1", bc_size: "1000" }, context);
   assert.ok(r.ok && r.document.bc_idx === 1 && r.document.bc_size === 1000);
 });
@@ -51,6 +51,17 @@ test("bc_url: https only", () => {
   assert.deepEqual(problems({ ...good, bc_url: "http://bucket/app.js" }), ['bc_url: bc_url "http://bucket/app.js" is not an https URL']);
   assert.deepEqual(problems({ ...good, bc_url: "https:///app.js" }), ['bc_url: bc_url "https:///app.js" is not an https URL']);
   assert.deepEqual(problems({ ...good, bc_url: undefined }), ["bc_url: bc_url undefined is not an https URL"]);
+});
+
+test("bc_version: absent, or at most 20 printable ASCII characters (what the boot record keeps)", () => {
+  const r = checkFotaDocument({ ...good, bc_version: "2.0.0" }, context);
+  assert.ok(r.ok && r.document.bc_version === "2.0.0");
+  const none = checkFotaDocument(good, context);
+  assert.ok(none.ok && none.document.bc_version === "");
+  assert.deepEqual(problems({ ...good, bc_version: "x".repeat(20) }), []);
+  assert.deepEqual(problems({ ...good, bc_version: "x".repeat(21) }), [`bc_version: bc_version "${"x".repeat(21)}" is longer than 20 characters`]);
+  assert.deepEqual(problems({ ...good, bc_version: 2 }), ["bc_version: bc_version 2 is not a string"]);
+  assert.deepEqual(problems({ ...good, bc_version: "2.0\n" }), ['bc_version: bc_version "2.0\\n" has a character that is not printable ASCII at 3']);
 });
 
 test("every wrong field is named at once; not an object, not fota", () => {

@@ -287,13 +287,6 @@ test("no server listening: connection failures are retried, then named", async (
   assert.match(o.result.reason!, /^gave up after 2 attempts: (connection failed|cannot connect): .*ECONNREFUSED/);
 });
 
-test("arguments the downloader refuses: size larger than the slot, an http URL", async () => {
-  const big = await run(config({ size: slot.size + 1 }));
-  assert.deepEqual([big.result.cause, big.result.reason], ["argument", `the size ${slot.size + 1} is larger than slot ${slot.name} (${slot.size} bytes)`]);
-  const http = await run(config({ url: server.url.replace("https:", "http:") }));
-  assert.deepEqual([http.result.cause, http.result.reason], ["argument", "the URL is not https"]);
-});
-
 const bin = process.env.ESPRUINO_BIN;
 
 test("on the real interpreter: a download into the linux board's slot, resumed once after a cut", { skip: bin ? false : "ESPRUINO_BIN not set" }, async () => {

@@ -133,6 +133,8 @@ test("malformed documents: each job FAILED or REJECTED with a reason naming the 
     ["bc_url missing", (u, m, s) => ({ ...good(u, m, s), bc_url: undefined }), "FAILED", /bc_url undefined is not an https URL/],
     ["bc_url plain http", (u, m, s) => ({ ...good(u, m, s), bc_url: "http://example.com/app.js" }), "FAILED", /bc_url "http:\/\/example.com\/app.js" is not an https URL/],
     ["bc_url a number", (u, m, s) => ({ ...good(u, m, s), bc_url: 42 }), "FAILED", /bc_url number is not an https URL/],
+    ["bc_version longer than the boot record keeps", (u, m, s) => ({ ...good(u, m, s), bc_version: "1.0.0-rc.1+build.20261202" }), "FAILED", /^bc_version "1\.0\.0-rc\.1\+build\.20261202" is longer than 20 characters/],
+    ["bc_version not a string", (u, m, s) => ({ ...good(u, m, s), bc_version: 3 }), "FAILED", /^bc_version 3 is not a string/],
     ["bc_size disagrees with the file", (u, m, s) => ({ ...good(u, m, s), bc_size: s - 100 }), "FAILED", /Content-Length/],
     ["MD5 of another image", (u, m, s) => ({ ...good(u, m, s), bc_crc: "0123456789abcdef0123456789abcdef" }), "FAILED", /MD5 mismatch/],
   ];
