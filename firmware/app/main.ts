@@ -1,7 +1,8 @@
 // The example firmware: connect (Wi-Fi on the ESP32), connect the Thing,
 // handle FOTA jobs once with `force`, then publish a random sample to
-// dev/sample every period and look for jobs again. Settings in Storage
-// "app.json": {"samplePeriodS": 10}.
+// dev/sample every period. Jobs are handled as soon as AWS IoT notifies a
+// change, and again each period (a notification sent while offline is lost).
+// Settings in Storage "app.json": {"samplePeriodS": 10}.
 import { layout, network, firmwareVersion } from "virtual:build";
 import { loadConfig, type AwsConfig } from "../aws/config";
 import { Thing } from "../aws/thing";
@@ -54,6 +55,8 @@ function main(): void {
   thing.on("offline", (reason) => print("mqtt offline: " + reason));
   thing.on("error", (e) => print("mqtt error: " + e.code + " " + e.message));
   const jobs = new Jobs(thing);
+  const lookForJobs = () => handleFotaJobs(jobs, { jobCallback: otherJob, progress: progress }).then(undefined, report);
+  jobs.onNotify(lookForJobs);
   connectNetwork(config)
     .then(() => thing.connect(60))
     .then(() => {
@@ -64,7 +67,7 @@ function main(): void {
     .then(() => {
       setInterval(() => {
         if (thing.online) thing.publish(SAMPLE_TOPIC, { asample: Math.round(Math.random() * 10) }).then(undefined, report);
-        handleFotaJobs(jobs, { jobCallback: otherJob, progress: progress }).then(undefined, report);
+        lookForJobs();
       }, samplePeriodS() * 1000);
     });
 }
