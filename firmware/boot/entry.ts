@@ -1,24 +1,10 @@
 // One boot record entry: a whole snapshot of the boot state, fixed size,
-// checksummed. The codec only; the rules for changing the state are in
-// record.ts, and where entries go in flash is log.ts's business.
-//
-// Layout (little-endian), for n slots:
-//   0   u32  magic "FBR1"
-//   4   u32  sequence number (the newest valid entry wins)
-//   8   u8   confirmed slot (0xFF: none)
-//   9   u8   trial slot (0xFF: none)
-//   10  u8   trial starts: times the loader started the trial slot
-//   11  u8   failure reason code (0: none), see FAILURE_REASONS
-//   12  u8   slot the failure concerns (0xFF: none)
-//   13  u8   n, the number of slots (must match the board)
-//   14  u16  reserved, 0
-//   16  64   failure detail text, NUL-padded
-//   80  n × SLOT_META_BYTES  slot metadata (slot-meta.ts)
-//   ..  zero padding to a multiple of 16 bytes, less the last 4
-//   end-4 u32 CRC-32 of every byte before it
+// checksummed. The codec only; its layout is section 2 of docs/boot-record.md,
+// the rules for changing the state are in transitions.ts, and where entries go
+// in flash is log.ts's business.
 import { getText, getU32, putText, putU32 } from "./fields";
 import { crc32 } from "../crypto/crc32";
-import { decodeSlotMeta, encodeSlotMeta, SLOT_META_BYTES, SlotMeta, slotMetaProblem } from "./slot-meta";
+import { decodeSlotMeta, encodeSlotMeta, isU32, SLOT_META_BYTES, SlotMeta, slotMetaProblem } from "./slot-meta";
 
 /** Why the last trial or update failed. Codes on flash are the index: never reorder. */
 export type FailureReason =
@@ -47,6 +33,8 @@ export interface Failure {
 export interface BootState {
   /** Sequence number of the entry this state was read from (0: nothing written yet). */
   seq: number;
+  /** The highest security counter of an image ever confirmed: no image with a lower one is installed. */
+  counterFloor: number;
   /** The slot that runs when no trial is pending; null only before provisioning. */
   confirmed: number | null;
   /** The slot on trial (marked by test(), not yet confirmed), or null. */
@@ -58,10 +46,13 @@ export interface BootState {
   slots: SlotMeta[];
 }
 
-const MAGIC = 0x31524246; // "FBR1" as bytes on flash
+/** The entry layout's version: "FBR2" on flash. The loader owns it; an image checks it (boot/context.ts). */
+export const RECORD_FORMAT = 2;
+const MAGIC = 0x32524246; // "FBR2" as bytes on flash
 const NONE = 0xff;
 export const DETAIL_BYTES = 64;
-const SLOTS_AT = 16 + DETAIL_BYTES;
+const DETAIL_AT = 20;
+const SLOTS_AT = DETAIL_AT + DETAIL_BYTES;
 
 /** Size in bytes of one entry for a board with this many slots. */
 export function entrySize(slotCount: number): number {
@@ -73,7 +64,8 @@ export function entrySize(slotCount: number): number {
 export function stateProblem(s: BootState): string {
   const n = s.slots.length;
   if (n < 1 || n > 254) return "bad slot count " + n;
-  if (!(s.seq >= 0 && s.seq <= 0xffffffff && s.seq % 1 === 0)) return "bad sequence number " + s.seq;
+  if (!isU32(s.seq)) return "bad sequence number " + s.seq;
+  if (!isU32(s.counterFloor)) return "bad security counter floor " + s.counterFloor;
   if (s.confirmed !== null && !(s.confirmed >= 0 && s.confirmed < n && s.confirmed % 1 === 0)) return "confirmed slot " + s.confirmed + " out of range";
   if (s.trial !== null && !(s.trial >= 0 && s.trial < n && s.trial % 1 === 0)) return "trial slot " + s.trial + " out of range";
   if (!(s.trialStarts >= 0 && s.trialStarts <= 255 && s.trialStarts % 1 === 0)) return "bad trial start count " + s.trialStarts;
@@ -109,7 +101,8 @@ export function encodeEntry(s: BootState): Uint8Array {
   buf[11] = s.failure ? FAILURE_REASONS.indexOf(s.failure.reason) : 0;
   buf[12] = s.failure ? s.failure.slot : NONE;
   buf[13] = n;
-  putText(buf, 16, DETAIL_BYTES, s.failure ? s.failure.detail : "");
+  putU32(buf, 16, s.counterFloor);
+  putText(buf, DETAIL_AT, DETAIL_BYTES, s.failure ? s.failure.detail : "");
   for (let i = 0; i < n; i++) encodeSlotMeta(s.slots[i], buf, SLOTS_AT + i * SLOT_META_BYTES);
   putU32(buf, buf.length - 4, crc32(buf.subarray(0, buf.length - 4)));
   return buf;
@@ -138,10 +131,11 @@ export function decodeEntry(buf: Uint8Array, at: number, slotCount: number): Boo
   if (reason === undefined) return undefined;
   const state: BootState = {
     seq: getU32(buf, at + 4),
+    counterFloor: getU32(buf, at + 16),
     confirmed: buf[at + 8] === NONE ? null : buf[at + 8],
     trial: buf[at + 9] === NONE ? null : buf[at + 9],
     trialStarts: buf[at + 10],
-    failure: reason === "none" ? null : { reason, slot: buf[at + 12], detail: getText(buf, at + 16, DETAIL_BYTES) },
+    failure: reason === "none" ? null : { reason, slot: buf[at + 12], detail: getText(buf, at + DETAIL_AT, DETAIL_BYTES) },
     slots,
   };
   return stateProblem(state) ? undefined : state;

@@ -1,15 +1,14 @@
-// The boot policy, run by the loader image (.bootcde) at every start: decide
-// from the boot record which slot runs, settle a trial that did not confirm,
-// check the image's CRC-32 with the interpreter's native E.CRC32, then run it
+// The boot policy, run by the loader image (.bootcde) at every start: settle a
+// trial that did not confirm, pick the slot the record names, get its image
+// ready to run from Storage (checked against the record's CRC-32), then run it
 // with the trial's guards (crash at start, confirm window, watchdog).
-// The record's states and power-failure cases are written down in record.ts.
+// docs/boot-record.md, section 5, is the table this follows (rows A1 to D2).
 import type { BoardLayout } from "../board/layout";
-import { crc32 } from "../crypto/crc32";
-import { BootRecord } from "./record";
+import type { BootRecord } from "./record";
 import { countTrialStart, markInvalid, rollBack } from "./transitions";
-import type { BootState } from "./entry";
-import type { FlashPages } from "./log";
+import { RECORD_FORMAT } from "./entry";
 import { setBootContext, type BootContext } from "./context";
+import { runnableImage, type Runnable } from "../image/run-copy";
 
 export interface LoaderSettings {
   /** Seconds a trial image has to call confirm() before it is rolled back. */
@@ -22,9 +21,11 @@ export const DEFAULT_SETTINGS: LoaderSettings = { confirmWindowS: 180, watchdogS
 
 /** What the loader decided, for its console line and for tests. */
 export interface BootDecision {
+  /** The slot to run and its image; null when no slot holds a valid image (row A1). */
   slot: number | null;
   trial: boolean;
-  /** Human-readable notes: rollbacks, CRC failures. */
+  image?: Runnable;
+  /** Human-readable notes: rollbacks, corrupt images. */
   notes: string[];
 }
 
@@ -33,44 +34,42 @@ export interface BootDecision {
  * slot to run. Every change it makes is written to the record before the
  * image runs, so a reset at any point repeats the same decision or a safer one.
  */
-export function decideBoot(record: BootRecord, flash: FlashPages, layout: BoardLayout): BootDecision {
+export function decideBoot(record: BootRecord, flash: FlashModule, layout: BoardLayout): BootDecision {
   const notes: string[] = [];
   let s = record.state();
   if (s.trial !== null && s.trialStarts > 0) {
-    // The trial ran and the board started again without confirm(), and
-    // without the sharper reason the confirm timer or crash guard records.
+    // Row A2: the trial ran and the board started again without confirm(),
+    // and without the sharper reason the confirm timer or crash guard records.
     notes.push("slot " + s.trial + " restarted before confirm(): rolled back");
     s = record.change((st) => rollBack(st, "restarted", "restarted before confirm() (watchdog reset or power loss)"));
   }
-  // A slot whose CRC fails is marked invalid, which ends its trial or hands
+  // Row C3: a corrupt image is marked invalid, which ends its trial or hands
   // confirmation to another valid slot; at most one pass per slot.
   for (let attempt = 0; attempt <= layout.slots.length; attempt++) {
     const trial = s.trial !== null;
     const slot = trial ? s.trial : s.confirmed;
-    if (slot === null) return { slot: null, trial: false, notes };
-    const found = imageCrc(flash, layout, s, slot);
-    const expected = s.slots[slot].crc32;
-    if (found === expected) {
+    if (slot === null) break;
+    const meta = s.slots[slot];
+    const image = runnableImage(flash, layout.slots[slot], meta.size, meta.crc32, layout.pageSize, layout.storage);
+    if (image) {
       if (trial) record.change(countTrialStart);
-      return { slot, trial, notes };
+      return { slot, trial, image, notes };
     }
-    notes.push("slot " + slot + " fails its CRC-32 (" + hex(found) + ", expected " + hex(expected) + ")");
-    const detail = "CRC-32 " + hex(found) + " instead of " + hex(expected) + " at boot";
-    s = record.change((st) => markInvalid(st, slot, "image-corrupt", detail));
+    notes.push("slot " + slot + " fails its CRC-32: not run");
+    s = record.change((st) => markInvalid(st, slot, "image-corrupt", "CRC-32 mismatch at boot"));
   }
   return { slot: null, trial: false, notes };
 }
 
 /**
- * Runs the chosen slot. A trial image is guarded: an exception while it
+ * Runs the chosen image. A trial image is guarded: an exception while it
  * starts, or no confirm() within the window, rolls it back and reboots.
  */
-export function runSlot(decision: BootDecision, record: BootRecord, flash: FlashPages, layout: BoardLayout, settings: LoaderSettings, evaluate: (code: string) => void): void {
+export function runSlot(decision: BootDecision, record: BootRecord, settings: LoaderSettings, evaluate: (code: string) => void): void {
   const slot = decision.slot;
-  if (slot === null) return;
-  const state = record.state();
-  const meta = state.slots[slot];
-  const context: BootContext = { slot, trial: decision.trial, version: meta.version, md5: meta.md5, confirmTimer: undefined };
+  if (slot === null || !decision.image) return;
+  const meta = record.state().slots[slot];
+  const context: BootContext = { slot, trial: decision.trial, version: meta.version, md5: meta.md5, confirmTimer: undefined, record, recordFormat: RECORD_FORMAT };
   if (decision.trial) {
     if (settings.watchdogS > 0) E.enableWatchdog(settings.watchdogS, true);
     context.confirmTimer = setTimeout(() => {
@@ -79,9 +78,8 @@ export function runSlot(decision: BootDecision, record: BootRecord, flash: Flash
     }, settings.confirmWindowS * 1000);
   }
   setBootContext(context);
-  const code = E.toString(flash.read(meta.size, layout.slots[slot].start));
   try {
-    evaluate(code);
+    evaluate(decision.image.code);
   } catch (e) {
     if (!decision.trial) throw e;
     clearTimeout(context.confirmTimer);
@@ -91,17 +89,6 @@ export function runSlot(decision: BootDecision, record: BootRecord, flash: Flash
   }
 }
 
-function imageCrc(flash: FlashPages, layout: BoardLayout, s: BootState, slot: number): number {
-  const meta = s.slots[slot];
-  if (meta.size <= 0 || meta.size > layout.slots[slot].size) return -1;
-  return crc32(flash.read(meta.size, layout.slots[slot].start));
-}
-
-function hex(n: number): string {
-  return n < 0 ? "none" : ("0000000" + (n >>> 0).toString(16)).slice(-8);
-}
-
 function describe(e: unknown): string {
-  if (e && typeof e === "object" && "message" in e) return String((e as { message: unknown }).message);
-  return String(e);
+  return e && typeof e === "object" && "message" in e ? String((e as { message: unknown }).message) : String(e);
 }

@@ -23,12 +23,16 @@ export const SLOT_STATES: SlotState[] = ["empty", "writing", "new", "pending-ver
 
 export interface SlotMeta {
   state: SlotState;
-  /** Image length in bytes (0 when the slot holds no image). */
+  /** Image length in bytes (0 when the slot holds no image); while writing, the size the job announced. */
   size: number;
-  /** CRC-32 of the image's bytes, checked by the loader (native E.CRC32) before it runs the slot. */
+  /** CRC-32 of the image's bytes, checked by the loader (native E.CRC32) before it runs the slot; 0 while writing. */
   crc32: number;
-  /** MD5 of the image, 32 lower-case hex digits (the job's bc_crc), or "" if unknown. */
+  /** MD5 of the image, 32 lower-case hex digits (the job's bc_crc; while writing, the one it announced), or "". */
   md5: string;
+  /** Bytes stored and checked: the size, except while writing, where a cut download resumes from it. */
+  stored: number;
+  /** The image's security counter (0: unsigned). */
+  counter: number;
   /** Version of the image, if the job gave one. */
   version: string;
   /** The job that wrote the image (and reports its outcome). */
@@ -38,22 +42,30 @@ export interface SlotMeta {
 export const VERSION_BYTES = 20;
 /** AWS IoT job ids are at most 64 characters. */
 export const JOB_ID_BYTES = 64;
-/** Encoded size: state, 3 reserved, size, CRC-32, MD5 (16 bytes), version, job id. */
-export const SLOT_META_BYTES = 28 + VERSION_BYTES + JOB_ID_BYTES;
+/** Encoded size: state, 3 reserved, size, CRC-32, MD5 (16 bytes), stored, counter, version, job id. */
+export const SLOT_META_BYTES = 36 + VERSION_BYTES + JOB_ID_BYTES;
 
 export function emptySlot(): SlotMeta {
-  return { state: "empty", size: 0, crc32: 0, md5: "", version: "", jobId: "" };
+  return { state: "empty", size: 0, crc32: 0, md5: "", stored: 0, counter: 0, version: "", jobId: "" };
 }
 
 /** Why a SlotMeta cannot be stored, or "" if it can. */
 export function slotMetaProblem(m: SlotMeta): string {
   if (SLOT_STATES.indexOf(m.state) < 0) return "unknown slot state " + m.state;
-  if (!(m.size >= 0 && m.size <= 0xffffffff && m.size % 1 === 0)) return "bad image size " + m.size;
-  if (!(m.crc32 >= 0 && m.crc32 <= 0xffffffff && m.crc32 % 1 === 0)) return "bad CRC-32 " + m.crc32;
+  if (!isU32(m.size)) return "bad image size " + m.size;
+  if (!isU32(m.crc32)) return "bad CRC-32 " + m.crc32;
+  if (!isU32(m.counter)) return "bad security counter " + m.counter;
+  if (!(isU32(m.stored) && m.stored <= m.size)) return "stored " + m.stored + " of " + m.size + " bytes";
+  if (m.stored !== m.size && m.state !== "writing") return "only a slot being written may be partly stored";
   if (m.md5 !== "" && !isMd5Hex(m.md5)) return "MD5 must be 32 lower-case hex digits: " + m.md5;
   if (m.version.length > VERSION_BYTES) return "version longer than " + VERSION_BYTES + " bytes";
   if (m.jobId.length > JOB_ID_BYTES) return "job id longer than " + JOB_ID_BYTES + " bytes";
   return "";
+}
+
+/** An unsigned 32-bit integer, as the record stores numbers. */
+export function isU32(n: number): boolean {
+  return n >= 0 && n <= 0xffffffff && n % 1 === 0;
 }
 
 export function isMd5Hex(s: string): boolean {
@@ -71,8 +83,10 @@ export function encodeSlotMeta(m: SlotMeta, buf: Uint8Array, at: number): void {
   putU32(buf, at + 4, m.size);
   putU32(buf, at + 8, m.crc32);
   for (let i = 0; i < 16; i++) buf[at + 12 + i] = m.md5 === "" ? 0 : parseInt(m.md5.substr(2 * i, 2), 16);
-  putText(buf, at + 28, VERSION_BYTES, m.version);
-  putText(buf, at + 28 + VERSION_BYTES, JOB_ID_BYTES, m.jobId);
+  putU32(buf, at + 28, m.stored);
+  putU32(buf, at + 32, m.counter);
+  putText(buf, at + 36, VERSION_BYTES, m.version);
+  putText(buf, at + 36 + VERSION_BYTES, JOB_ID_BYTES, m.jobId);
 }
 
 /** Decodes one slot's metadata; undefined if its state code is unknown. */
@@ -91,7 +105,9 @@ export function decodeSlotMeta(buf: Uint8Array, at: number): SlotMeta | undefine
     size: getU32(buf, at + 4),
     crc32: getU32(buf, at + 8),
     md5: allZero ? "" : md5,
-    version: getText(buf, at + 28, VERSION_BYTES),
-    jobId: getText(buf, at + 28 + VERSION_BYTES, JOB_ID_BYTES),
+    stored: getU32(buf, at + 28),
+    counter: getU32(buf, at + 32),
+    version: getText(buf, at + 36, VERSION_BYTES),
+    jobId: getText(buf, at + 36 + VERSION_BYTES, JOB_ID_BYTES),
   };
 }

@@ -1,6 +1,6 @@
-// The boot record's state machine: each transition edits a copy of the state
-// (BootRecord.change makes it durable) or throws, naming what forbids it.
-// The states and power-failure cases are described in record.ts.
+// The boot record's state machine (docs/boot-record.md, section 3): each
+// transition edits a copy of the state (BootRecord.change makes it durable)
+// or throws, naming what forbids it.
 import { BootState, DETAIL_BYTES, FailureReason } from "./entry";
 import { emptySlot, SlotMeta, SlotState } from "./slot-meta";
 
@@ -8,6 +8,16 @@ import { emptySlot, SlotMeta, SlotState } from "./slot-meta";
 export interface ImageInfo {
   size: number;
   crc32: number;
+  md5: string;
+  /** Security counter of a signed image; 0 when unsigned. */
+  counter: number;
+  version: string;
+  jobId: string;
+}
+
+/** What a job announces before its image is downloaded: enough to resume it after a restart. */
+export interface WriteTarget {
+  size: number;
   md5: string;
   version: string;
   jobId: string;
@@ -22,15 +32,26 @@ export function provision(s: BootState, slot: number, image: ImageInfo): void {
   }
   setImage(s.slots[slot], "valid", image);
   s.confirmed = slot;
+  raiseFloor(s, image.counter);
 }
 
 /** Before the first erase of a slot for a new image. Refuses the confirmed and the trial slot. */
-export function beginWrite(s: BootState, slot: number): void {
+export function beginWrite(s: BootState, slot: number, target: WriteTarget): void {
   checkSlot(s, slot);
   if (slot === s.confirmed) throw new Error("boot record: slot " + slot + " holds the confirmed image");
   if (slot === s.trial) throw new Error("boot record: slot " + slot + " is on trial");
-  s.slots[slot] = emptySlot();
-  s.slots[slot].state = "writing";
+  const m = (s.slots[slot] = emptySlot());
+  m.state = "writing";
+  m.size = target.size;
+  m.md5 = target.md5;
+  m.version = target.version;
+  m.jobId = target.jobId;
+}
+
+/** A download into `slot` has stored and checked its first `stored` bytes: where it resumes after a restart. */
+export function progress(s: BootState, slot: number, stored: number): void {
+  expectState(s, slot, "writing");
+  s.slots[slot].stored = stored;
 }
 
 /** The image in `slot` is completely written and verified (size and MD5 match). */
@@ -56,11 +77,13 @@ export function countTrialStart(s: BootState): void {
   s.slots[s.trial].state = "pending-verify";
 }
 
-/** confirm(): the trial slot becomes the confirmed one; the old one stays valid. */
+/** confirm(): the trial slot becomes the confirmed one; the old one stays valid; its counter becomes the floor. */
 export function confirm(s: BootState): void {
   if (s.trial === null) throw new Error("boot record: no slot is on trial");
   if (s.trialStarts === 0) throw new Error("boot record: the trial slot has not been started");
-  s.slots[s.trial].state = "valid";
+  const m = s.slots[s.trial];
+  m.state = "valid";
+  raiseFloor(s, m.counter);
   s.confirmed = s.trial;
   s.trial = null;
   s.trialStarts = 0;
@@ -82,7 +105,9 @@ export function rollBack(s: BootState, reason: FailureReason, detail: string): v
  */
 export function markInvalid(s: BootState, slot: number, reason: FailureReason, detail: string): void {
   checkSlot(s, slot);
-  s.slots[slot].state = "invalid";
+  const m = s.slots[slot];
+  m.state = "invalid";
+  m.stored = m.size;
   s.failure = { reason, slot, detail: detail.substring(0, DETAIL_BYTES) };
   if (s.trial === slot) {
     s.trial = null;
@@ -92,6 +117,10 @@ export function markInvalid(s: BootState, slot: number, reason: FailureReason, d
     s.confirmed = null;
     for (let i = 0; i < s.slots.length && s.confirmed === null; i++) if (s.slots[i].state === "valid") s.confirmed = i;
   }
+}
+
+function raiseFloor(s: BootState, counter: number): void {
+  if (counter > s.counterFloor) s.counterFloor = counter;
 }
 
 function checkSlot(s: BootState, slot: number): void {
@@ -108,6 +137,8 @@ function setImage(m: SlotMeta, state: SlotState, image: ImageInfo): void {
   m.size = image.size;
   m.crc32 = image.crc32;
   m.md5 = image.md5;
+  m.stored = image.size;
+  m.counter = image.counter;
   m.version = image.version;
   m.jobId = image.jobId;
 }

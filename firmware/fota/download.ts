@@ -1,4 +1,4 @@
-// Downloads an image over HTTPS straight into a code slot (slot-writer.ts
+// Downloads an image over HTTPS straight into a code slot (image/slot-writer.ts
 // stores it page by page and hashes what flash holds). One request at a time;
 // a connection that drops or stalls is resumed with `Range: bytes=<stored>-`
 // from the last page stored, a bounded number of times with doubling backoff.
@@ -15,7 +15,7 @@
 // - it does not verify the server's certificate (mbedtls VERIFY_NONE), so the
 //   MD5 from the job document is what vouches for the image.
 import type { Region } from "../board/layout";
-import { SlotWriter } from "./slot-writer";
+import { SlotWriter } from "../image/slot-writer";
 
 export interface DownloadOptions {
   /** CA certificate(s) of the server, DER bytes as a string. */
@@ -32,6 +32,8 @@ export interface DownloadOptions {
   pageSize?: number;
   /** The flash to write (default require("Flash")); tests and hosts inject their own. */
   flash?: FlashModule;
+  /** Bytes of the image already in the slot, from a download cut by a restart (a page boundary): hashed again, not fetched. */
+  resumeFrom?: number;
 }
 
 /** Where a failure came from, for callers that act on it (the reason is for people). */
@@ -144,6 +146,7 @@ class Transfer {
     const flash = options.flash || require("Flash");
     const pageSize = options.pageSize || flash.getPage(slot.start)!.length;
     this.writer = new SlotWriter(flash, slot, size, pageSize);
+    if (options.resumeFrom) this.writer.resumeAfter(options.resumeFrom);
   }
 
   request(): void {

@@ -2,10 +2,9 @@
 // test() marks a freshly updated slot for one trial start, confirm() makes
 // the running trial image permanent, reset() restarts, status() says what
 // runs and what last failed. update() (download and verify) is in update.ts.
-import { layout } from "virtual:build";
-import { BootRecord } from "../boot/record";
+// All of them go through the loader's boot record (boot/context.ts).
 import { confirm as confirmTrial, startTrial } from "../boot/transitions";
-import { bootContext } from "../boot/context";
+import { bootContext, bootRecord } from "../boot/context";
 import type { FailureReason } from "../boot/entry";
 
 export interface FotaStatus {
@@ -19,21 +18,17 @@ export interface FotaStatus {
   lastFailure: { reason: FailureReason; slot: number; detail: string; jobId: string } | null;
 }
 
-export function bootRecord(): BootRecord {
-  return new BootRecord(require("Flash"), layout);
-}
-
 export function status(): FotaStatus {
-  const s = bootRecord().state();
   const ctx = bootContext();
-  const slot = ctx ? ctx.slot : null;
-  const meta = slot === null ? null : s.slots[slot];
+  if (!ctx) return { slot: null, version: "", md5: "", trial: false, lastFailure: null };
+  const s = bootRecord().state();
+  const meta = s.slots[ctx.slot];
   const f = s.failure;
   return {
-    slot,
-    version: meta ? meta.version : "",
-    md5: meta ? meta.md5 : "",
-    trial: !!ctx && ctx.trial && s.trial === ctx.slot,
+    slot: ctx.slot,
+    version: meta.version,
+    md5: meta.md5,
+    trial: ctx.trial && s.trial === ctx.slot,
     lastFailure: f && f.reason !== "none" ? { reason: f.reason, slot: f.slot, detail: f.detail, jobId: s.slots[f.slot].jobId } : null,
   };
 }

@@ -2,16 +2,18 @@
 // earlier library's handle_fota_jobs, without its bugs. Called once with
 // `force` after connecting, then periodically from the main loop:
 //  - an IN_PROGRESS FOTA job on a fresh start is settled: SUCCEEDED if this
-//    image is the one the job wrote (a trial is confirmed first), else FAILED
-//    with the loader's recorded reason;
+//    image is the one the job wrote (a trial is confirmed first), its
+//    download resumed if a restart cut it, else FAILED with the loader's
+//    recorded reason;
 //  - the first QUEUED FOTA job is checked, marked IN_PROGRESS, downloaded
 //    and verified, put on trial, and the board restarts into it; any failure
 //    marks it FAILED with the reason, and the running image stays;
 //  - every other job goes to `jobCallback`; a document that is not a JSON
 //    object is REJECTED. Nothing is ignored in silence.
 import { Job, Jobs, FAILED, IN_PROGRESS, REJECTED, SUCCEEDED, DETAILS_VALUE_MAX, type StatusDetails } from "../aws/jobs";
-import { bootRecord, confirm, reset, status, test } from "./fota";
-import { install, checkDocument } from "./update";
+import { bootRecord } from "../boot/context";
+import { confirm, reset, status, test } from "./fota";
+import { install, checkDocument, resumePoint } from "./update";
 
 export interface FotaJobsOptions {
   /** Ask for pending jobs even without a notification (right after connecting). */
@@ -59,7 +61,7 @@ function handlePending(jobs: Jobs, inProgress: Job[], queued: Job[], o: FotaJobs
   inProgress.forEach((job) => {
     chain = chain.then(() => job.describe()).then(() => {
       if (!isFotaJob(job)) return o.jobCallback && o.jobCallback(job);
-      return settle(job).then((result) => {
+      return settle(jobs, job, o).then((result) => {
         if (result === "reset-needed") outcome = "reset-needed";
       });
     });
@@ -86,14 +88,16 @@ function isFotaJob(job: Job): boolean {
   return typeof job.document === "object" && job.document !== null && job.document.operation === "fota";
 }
 
-/** An IN_PROGRESS FOTA job found at start: did its image come up? */
-function settle(job: Job): Promise<"handled" | "reset-needed"> {
+/** An IN_PROGRESS FOTA job found at start: did its image come up, or is its download to resume? */
+function settle(jobs: Jobs, job: Job, o: FotaJobsOptions): Promise<FotaOutcome> {
   const state = bootRecord().state();
   const now = status();
   let wrote = -1;
   for (let i = 0; i < state.slots.length; i++) if (state.slots[i].jobId === job.jobId && state.slots[i].state !== "empty") wrote = i;
+  // A restart (power, watchdog) cut its download: it goes on from what is stored.
+  if (wrote >= 0 && state.slots[wrote].state === "writing") return runUpdate(jobs, job, o);
   // Updated and put on trial, but the caller has not restarted yet (autoReset false).
-  if (wrote >= 0 && state.trial === wrote && state.trialStarts === 0) return Promise.resolve<"reset-needed">("reset-needed");
+  if (wrote >= 0 && state.trial === wrote && state.trialStarts === 0) return Promise.resolve<FotaOutcome>("reset-needed");
   if (wrote >= 0 && now.slot === wrote) {
     if (now.trial) confirm();
     const meta = state.slots[wrote];
@@ -109,15 +113,16 @@ function settle(job: Job): Promise<"handled" | "reset-needed"> {
   return job.update(FAILED, details({ reason: reason, runningSlot: String(now.slot) })).then(() => "handled" as const);
 }
 
-/** A QUEUED FOTA job: check, download, verify, trial. */
+/** A QUEUED FOTA job, or one whose download a restart cut: check, download (or resume), verify, trial. */
 function runUpdate(jobs: Jobs, job: Job, o: FotaJobsOptions): Promise<FotaOutcome> {
   const check = checkDocument(job.document);
   if (!check.ok) return job.update(FAILED, details({ reason: check.reason })).then(() => "handled" as const);
   const document = check.document;
   const slot = document.bc_idx;
   const disconnect = o.disconnectMqtt !== false;
+  const resumeFrom = resumePoint(document, job.jobId);
   return job
-    .update(IN_PROGRESS, details({ step: "downloading", slot: String(slot) }))
+    .update(IN_PROGRESS, details({ step: resumeFrom > 0 ? "downloading, resumed at " + resumeFrom + " bytes" : "downloading", slot: String(slot) }))
     .then(() => {
       if (disconnect) jobs.thing.disconnect();
       return install(document, { jobId: job.jobId, ca: o.ca, progress: o.progress });

@@ -1,12 +1,16 @@
 // update(document): the job document checked, the image downloaded into its
 // slot and verified, and the boot record told, so the loader never runs a
 // slot that is being written or failed. The running image is never touched.
+// A download cut by a restart resumes from the bytes the record says are
+// stored (docs/boot-record.md, section 6).
 import { layout } from "virtual:build";
-import { beginWrite, imageWritten, markInvalid } from "../boot/transitions";
-import { bootContext } from "../boot/context";
+import { beginWrite, imageWritten, markInvalid, progress } from "../boot/transitions";
+import { bootContext, bootRecord } from "../boot/context";
 import { checkFotaDocument, type DocumentCheck, type FotaDocument } from "./document";
 import { download, type DownloadFailureCause, type DownloadOptions } from "./download";
-import { bootRecord } from "./fota";
+
+/** How often a download's progress is recorded: at most this much is fetched again after a restart. */
+const PROGRESS_BYTES = 16384;
 
 export interface UpdateOptions extends Pick<DownloadOptions, "ca" | "progress" | "maxRetries" | "timeoutMs" | "backoffMs"> {
   /** The job this update is for: recorded with the image, reported after the trial. */
@@ -41,31 +45,59 @@ export function update(raw: unknown, options?: UpdateOptions): Promise<UpdateRes
   return install(check.document, options);
 }
 
-/** update() for a document already checked by checkDocument(). Never rejects. */
+/**
+ * Bytes of this document's image already stored and checked by an earlier
+ * start for the same job (0: none): the record says its slot is being written
+ * for this job, with the same size and MD5.
+ */
+export function resumePoint(doc: FotaDocument, jobId: string): number {
+  const m = bootRecord().state().slots[doc.bc_idx];
+  return m.state === "writing" && m.jobId === jobId && m.size === doc.bc_size && m.md5 === doc.bc_crc ? m.stored : 0;
+}
+
+/** update() for a document already checked by checkDocument(); resumes a cut download of the same job. Never rejects. */
 export function install(doc: FotaDocument, options?: UpdateOptions): Promise<UpdateResult> {
   const o = options || {};
+  const jobId = o.jobId || "";
   const slot = doc.bc_idx;
   const failed = (cause: UpdateFailureCause, reason: string): UpdateResult => ({ ok: false, slot, cause, reason });
-  const record = bootRecord();
+  let record: ReturnType<typeof bootRecord>;
+  let resumeFrom: number;
   try {
-    record.change((s) => beginWrite(s, slot));
+    record = bootRecord();
+    resumeFrom = resumePoint(doc, jobId);
+    if (resumeFrom === 0) record.change((s) => beginWrite(s, slot, { size: doc.bc_size, md5: doc.bc_crc, version: doc.bc_version, jobId }));
   } catch (e) {
     return Promise.resolve(failed("record", (e as Error).message));
   }
+  let recorded = resumeFrom;
+  const onStored = (bytes: number, total: number) => {
+    if (bytes - recorded >= PROGRESS_BYTES && bytes < total) {
+      // Best effort: without this entry a restart only fetches more again.
+      try {
+        record.change((s) => progress(s, slot, bytes));
+        recorded = bytes;
+      } catch (e) {
+        recorded = bytes;
+      }
+    }
+    if (o.progress) o.progress(bytes, total);
+  };
   return download(doc.bc_url, layout.slots[slot], doc.bc_size, doc.bc_crc, {
     ca: o.ca,
-    progress: o.progress,
+    progress: onStored,
     maxRetries: o.maxRetries,
     timeoutMs: o.timeoutMs,
     backoffMs: o.backoffMs,
     pageSize: layout.pageSize,
+    resumeFrom,
   })
     .then((result): UpdateResult => {
       if (!result.ok) {
         record.change((s) => markInvalid(s, slot, "update-failed", result.reason));
         return failed(result.cause, result.reason);
       }
-      const image = { size: result.size, crc32: result.crc32, md5: result.md5, version: doc.bc_version, jobId: o.jobId || "" };
+      const image = { size: result.size, crc32: result.crc32, md5: result.md5, counter: 0, version: doc.bc_version, jobId };
       record.change((s) => imageWritten(s, slot, image));
       return { ok: true, slot, document: doc, md5: result.md5, size: result.size };
     })

@@ -1,6 +1,6 @@
 // The loader image, installed as the board's .bootcde: runs the slot the boot
 // record names (see firmware/boot/loader.ts), after settling a failed trial.
-import { layout, firmwareVersion } from "virtual:build";
+import { layout, firmwareVersion, growPoolTo } from "virtual:build";
 import { BootRecord } from "../boot/record";
 import { decideBoot, runSlot, DEFAULT_SETTINGS, type LoaderSettings } from "../boot/loader";
 
@@ -13,6 +13,17 @@ function settings(): LoaderSettings {
   };
 }
 
+/**
+ * A pool that grows on demand (the Linux build) never grows for one large
+ * contiguous block such as a TLS connection's buffers: grown here to the
+ * ESP32's size, freed at once, it has room for them as the ESP32's has.
+ */
+function growPool(variables: number): void {
+  const filler: number[] = [];
+  while (process.memory().total < variables) for (let i = 0; i < 1024; i++) filler.push(0);
+}
+
+if (growPoolTo) growPool(growPoolTo);
 const flash = require("Flash");
 const record = new BootRecord(flash, layout);
 const decision = decideBoot(record, flash, layout);
@@ -20,7 +31,11 @@ for (let i = 0; i < decision.notes.length; i++) print("loader: " + decision.note
 if (decision.slot === null) {
   print("loader " + firmwareVersion + ": no valid image in any slot; provision the board (fota flash)");
 } else {
+  const image = decision.image!;
+  if (image.from === "new run copy") print("loader: copied slot " + decision.slot + " into Storage to run it from flash");
+  if (image.from === "ram") print("loader: the run copy could not be made (" + image.note + "): running from RAM");
   print("loader " + firmwareVersion + ": starting slot " + decision.slot + (decision.trial ? " on trial" : ""));
-  // The image is one IIFE: evaluated here, it declares nothing in the loader's scope.
-  runSlot(decision, record, flash, layout, settings(), (code) => eval(code));
+  // The image is one IIFE: evaluated here, it declares nothing in the loader's
+  // scope. Indirect, so the minifier may still rename the loader's own names.
+  runSlot(decision, record, settings(), (code) => (0, eval)(code));
 }

@@ -120,7 +120,10 @@ interface StorageModule {
   erase(name: string): void;
   list(pattern?: RegExp | string): string[];
   getFree(): number;
+  /** Bytes from the start of the interpreter's Storage area: total, free (after the last file), in files, in erased files. */
+  getStats(): { totalBytes: number; freeBytes: number; fileBytes: number; fileCount: number; trashBytes: number; trashCount: number };
   compact(): void;
+  eraseAll(): void;
 }
 
 interface TlsConnectOptions {
@@ -152,5 +155,7 @@ declare module "virtual:build" {
   export const layout: import("../board/layout").BoardLayout;
   /** How the board gets online: "wifi" (the ESP32's Wifi module) or "host" (the network of the host it runs on). */
   export const network: "wifi" | "host";
+  /** The variable pool size the loader grows a pool that grows on demand to (0: a fixed pool). */
+  export const growPoolTo: number;
   export const firmwareVersion: string;
 }

@@ -11,13 +11,11 @@ import { fail } from "./errors.ts";
 import { readDeviceConfig, storageFiles } from "./device-config.ts";
 import { runEspruino } from "./espruino-cli.ts";
 import { boardFlagUsage, DEFAULT_BOARD } from "../toolchain/board.ts";
+import { PROVISION_SCRIPT, STAGED_IMAGE } from "../../firmware/provision/files.ts";
 
 export const FLASH_USAGE = `fota flash --port PORT --config device.json [${boardFlagUsage()}] [--version V] [--dist DIR]`;
 
-/** Storage names of what `fota flash` installs (firmware/provision reads PROVISION_STAGE). */
 const LOADER = ".bootcde";
-const PROVISION_STAGE = "fota.img";
-const PROVISION_SCRIPT = "fotaprov.js";
 
 export async function flash(argv: string[], log: (line: string) => void = console.log): Promise<void> {
   const flags = parseFlags(argv, { values: ["port", "config", "board", "version", "dist"] });
@@ -32,16 +30,16 @@ export async function flash(argv: string[], log: (line: string) => void = consol
   };
   const version = flags.values.version ?? "";
   const staging = mkdtempSync(join(tmpdir(), "fota-flash-"));
-  const files: Record<string, string> = { [LOADER]: image("loader"), [PROVISION_STAGE]: image("app"), [PROVISION_SCRIPT]: image("provision") };
+  const files: Record<string, string> = { [LOADER]: image("loader"), [STAGED_IMAGE]: image("app"), [PROVISION_SCRIPT]: image("provision") };
   for (const [name, bytes] of Object.entries(storageFiles(config))) {
     const path = join(staging, name);
     writeFileSync(path, bytes);
     files[name] = path;
   }
   const storageArgs = Object.entries(files).flatMap(([name, path]) => ["--storage", `${name}:${path}`]);
-  const provisionCode =
-    `global.FOTA_VERSION=${JSON.stringify(version)};eval(require("Storage").read(${JSON.stringify(PROVISION_SCRIPT)}));` +
-    `require("Storage").erase(${JSON.stringify(PROVISION_SCRIPT)});`;
+  // Evaluated from a RAM copy ("" + ...): the script erases its own file, and code
+  // run from a Storage file whose file is erased stops there (docs/interpreter.md).
+  const provisionCode = `global.FOTA_VERSION=${JSON.stringify(version)};eval(""+require("Storage").read(${JSON.stringify(PROVISION_SCRIPT)}));`;
   log(`writing to ${port}: ${Object.keys(files).filter((f) => f !== PROVISION_SCRIPT).join(", ")}`);
   const written = await runEspruino(port, board, [...storageArgs, "-e", provisionCode]);
   const provisioned = written.boardLines.find((l) => /^provision(ed|ing failed)/.test(l));
@@ -51,7 +49,7 @@ export async function flash(argv: string[], log: (line: string) => void = consol
 
   // Read back: every file's CRC-32 as the board computes it, against ours.
   const expected: Record<string, number> = {};
-  for (const [name, path] of Object.entries(files)) if (name !== PROVISION_STAGE && name !== PROVISION_SCRIPT) expected[name] = crc32(readFileSync(path));
+  for (const [name, path] of Object.entries(files)) if (name !== STAGED_IMAGE && name !== PROVISION_SCRIPT) expected[name] = crc32(readFileSync(path));
   const names = JSON.stringify(Object.keys(expected));
   const check = await runEspruino(port, board, [
     "-e",

@@ -193,6 +193,7 @@ export class Device {
       eraseAll: () => storage.eraseAll(),
       list: (pattern?: RegExp | string) => (g.JSON as JSON).parse(JSON.stringify(storage.list(pattern))),
       getFree: () => storage.getFree(),
+      getStats: () => storage.getStats(),
       compact: () => storage.compact(),
     };
     const modules: Record<string, unknown> = {

@@ -71,6 +71,22 @@ export class SimStorage {
     return this.region.start + this.region.size - this.endOfList();
   }
 
+  /** require("Storage").getStats(): sizes in bytes, headers included. */
+  getStats(): { totalBytes: number; freeBytes: number; fileBytes: number; fileCount: number; trashBytes: number; trashCount: number } {
+    const stats = { totalBytes: this.region.size, freeBytes: this.getFree(), fileBytes: 0, fileCount: 0, trashBytes: 0, trashCount: 0 };
+    this.walk((entry, erased) => {
+      const bytes = HEADER + pad4(entry.size);
+      if (erased) {
+        stats.trashBytes += bytes;
+        stats.trashCount++;
+      } else {
+        stats.fileBytes += bytes;
+        stats.fileCount++;
+      }
+    });
+    return stats;
+  }
+
   /** Rewrites the live files from the region's start, reclaiming erased ones. */
   compact(): void {
     const live = this.entries().map((e) => ({ name: e.name, data: this.flash.read(e.size, e.at + HEADER) }));

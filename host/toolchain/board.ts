@@ -20,6 +20,12 @@ export interface InterpreterReport {
   /** Size of the variable pool, and bytes per variable. */
   variables: number;
   variableBytes: number;
+  /**
+   * The pool starts small and grows a block at a time, but never for one large
+   * contiguous allocation (the Linux build's TLS buffers, 17 KB, come from it):
+   * the loader grows it to `variables` at power-on, the size of the ESP32's fixed pool.
+   */
+  poolGrowsOnDemand: boolean;
   /** Flash.getFree() as the interpreter answers it (on the ESP32 one area lies inside Storage: never trusted). */
   flashGetFree: Region[];
   /** The rest of process.env. */
@@ -134,10 +140,12 @@ function parseInterpreterReport(value: unknown, fail: (m: string) => never): Int
   if (!Array.isArray(obj.flashGetFree)) fail(`interpreter.flashGetFree must be a list of regions`);
   const env = asObject(obj.env, "interpreter.env", fail);
   for (const [key, n] of Object.entries(env)) if (typeof n !== "number") fail(`interpreter.env.${key} must be a number`);
+  if (typeof obj.poolGrowsOnDemand !== "boolean") fail(`interpreter.poolGrowsOnDemand must be true or false`);
   return {
     board: obj.board as string,
     variables: count("variables"),
     variableBytes: count("variableBytes"),
+    poolGrowsOnDemand: obj.poolGrowsOnDemand as boolean,
     flashGetFree: (obj.flashGetFree as unknown[]).map((r, i) => parseRegion(r, `interpreter.flashGetFree[${i}]`, fail)),
     env: env as Record<string, number>,
   };

@@ -13,6 +13,7 @@ export function virtualBuild(board: BoardFile, firmwareVersion: string): Plugin 
       id === ID
         ? `export var layout = ${JSON.stringify(board.layout)};\n` +
           `export var network = ${JSON.stringify(board.network)};\n` +
+          `export var growPoolTo = ${board.interpreter.poolGrowsOnDemand ? board.interpreter.variables : 0};\n` +
           `export var firmwareVersion = ${JSON.stringify(firmwareVersion)};\n`
         : null,
   };

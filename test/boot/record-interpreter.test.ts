@@ -35,13 +35,14 @@ if (phase === "1") for (var p = 0; p < layout.bootRecord.size; p += layout.pageS
 var record = new BootRecord(flash, layout);
 var t1 = getTime();
 if (phase === "1") {
-  record.change(function (s) { t.provision(s, 0, { size: 100, crc32: 0x89abcdef, md5: "0123456789abcdef0123456789abcdef", version: "1.0.0", jobId: "" }); });
+  record.change(function (s) { t.provision(s, 0, { size: 100, crc32: 0x89abcdef, md5: "0123456789abcdef0123456789abcdef", counter: 4, version: "1.0.0", jobId: "" }); });
   for (var i = 0; i < 3; i++) {
-    record.change(function (s) { t.beginWrite(s, 1); });
+    record.change(function (s) { t.beginWrite(s, 1, { size: 5000, md5: "", version: "", jobId: "try-" + i }); });
+    record.change(function (s) { t.progress(s, 1, 4096); });
     record.change(function (s) { t.markInvalid(s, 1, "update-failed", "HTTP 404 try " + i); });
   }
-  var image = { size: 70000, crc32: 0xfffffffe, md5: "ffffffffffffffffffffffffffffffff", version: "2.0.0-rc1", jobId: "job-\\xe9-42" };
-  record.change(function (s) { t.beginWrite(s, 1); });
+  var image = { size: 70000, crc32: 0xfffffffe, md5: "ffffffffffffffffffffffffffffffff", counter: 4000000000, version: "2.0.0-rc1", jobId: "job-\\xe9-42" };
+  record.change(function (s) { t.beginWrite(s, 1, { size: image.size, md5: image.md5, version: image.version, jobId: image.jobId }); });
   record.change(function (s) { t.imageWritten(s, 1, image); });
   record.change(function (s) { t.startTrial(s, 1, image.jobId); });
   record.change(t.countTrialStart);
@@ -80,6 +81,8 @@ test("the boot record runs on the interpreter and survives its restarts; Node re
     assert.equal(confirmed.slots[1].state, "valid");
     assert.equal(confirmed.slots[1].version, "2.0.0-rc1");
     assert.equal(confirmed.seq, trial.seq + 1);
+    assert.equal(trial.counterFloor, 4, "a trial does not raise the security counter floor");
+    assert.equal(confirmed.counterFloor, 4000000000, "confirming does, as an unsigned 32-bit number");
 
     // The interpreter's flash file, read by the same code in Node.
     const layout = loadBoard("linux").layout;

@@ -1,6 +1,7 @@
-// The boot record: its entry codec, its state machine, its page log, and the
-// power-cut campaign that proves it survives losing power at any flash write
-// or erase, cleanly or torn, on both boards' layouts.
+// The boot record (docs/boot-record.md): its entry codec (section 2), its
+// state machine (section 3), its page log (section 4), and the power-cut
+// campaign that proves it survives losing power at any flash write or erase,
+// cleanly or torn, on both boards' layouts (section 7, cases 1 to 7).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { crc32 as zlibCrc32 } from "node:zlib";
@@ -27,22 +28,33 @@ function chipFor(layout: BoardLayout, seed = 1): SimFlash {
   return new SimFlash({ start, size: end - start, pageSize: layout.pageSize, seed });
 }
 
-function imageInfo(bytes: Uint8Array, jobId: string, version: string): ImageInfo {
-  return { size: bytes.length, crc32: zlibCrc32(bytes), md5: createHash("md5").update(bytes).digest("hex"), version, jobId };
+function md5(bytes: Uint8Array): string {
+  return createHash("md5").update(bytes).digest("hex");
 }
+
+function imageInfo(bytes: Uint8Array, jobId: string, version: string, counter = 0): ImageInfo {
+  return { size: bytes.length, crc32: zlibCrc32(bytes), md5: md5(bytes), counter, version, jobId };
+}
+
+function target(bytes: Uint8Array, jobId: string, version = ""): t.WriteTarget {
+  return { size: bytes.length, md5: md5(bytes), version, jobId };
+}
+
+const ANY_TARGET: t.WriteTarget = { size: 4096, md5: "", version: "", jobId: "job-x" };
 
 function sampleState(): BootState {
   const slots = [emptySlot(), emptySlot()];
-  slots[0] = { state: "valid", size: 1234, crc32: 0xdeadbeef, md5: "0123456789abcdef0123456789abcdef", version: "1.2.3", jobId: "job-0" };
-  slots[1] = { state: "pending-verify", size: 99, crc32: 7, md5: "", version: "", jobId: "x".repeat(64) };
-  return { seq: 41, confirmed: 0, trial: 1, trialStarts: 1, failure: { reason: "crashed", slot: 1, detail: "crashed at start: \xff" }, slots };
+  slots[0] = { state: "valid", size: 1234, crc32: 0xdeadbeef, md5: "0123456789abcdef0123456789abcdef", stored: 1234, counter: 7, version: "1.2.3", jobId: "job-0" };
+  slots[1] = { state: "pending-verify", size: 99, crc32: 7, md5: "", stored: 99, counter: 0xffffffff, version: "", jobId: "x".repeat(64) };
+  return { seq: 41, counterFloor: 7, confirmed: 0, trial: 1, trialStarts: 1, failure: { reason: "crashed", slot: 1, detail: "crashed at start: \xff" }, slots };
 }
 
-test("an entry round-trips through its codec", () => {
+test("an entry round-trips through its codec (section 2: 336 bytes for two slots)", () => {
   const s = sampleState();
   const bytes = encodeEntry(s);
   assert.equal(bytes.length, entrySize(2));
-  assert.equal(bytes.length, 320);
+  assert.equal(bytes.length, 336);
+  assert.equal(String.fromCharCode(...bytes.subarray(0, 4)), "FBR2");
   assert.deepEqual(decodeEntry(bytes, 0, 2), s);
 });
 
@@ -54,7 +66,7 @@ test("any flipped bit, a wrong slot count or erased bytes make an entry unreadab
     assert.equal(decodeEntry(copy, 0, 2), undefined, `bit ${bit}`);
   }
   assert.equal(decodeEntry(bytes, 0, 3), undefined);
-  assert.equal(decodeEntry(new Uint8Array(320).fill(0xff), 0, 2), undefined);
+  assert.equal(decodeEntry(new Uint8Array(336).fill(0xff), 0, 2), undefined);
 });
 
 test("the codec refuses states that break an invariant", () => {
@@ -65,6 +77,9 @@ test("the codec refuses states that break an invariant", () => {
     ["slot out of range", (s) => (s.confirmed = 2)],
     ["MD5 not hex", (s) => (s.slots[0].md5 = "XYZ")],
     ["job id too long", (s) => (s.slots[0].jobId = "j".repeat(65))],
+    ["more stored than the size", (s) => (s.slots[0].stored = 1235)],
+    ["a partly stored slot that is not being written", (s) => (s.slots[0].stored = 1000)],
+    ["a counter over 32 bits", (s) => (s.slots[0].counter = 2 ** 32)],
   ];
   for (const [what, edit] of bad) {
     const s = sampleState();
@@ -81,28 +96,47 @@ test("the state machine: provision, update, trial, confirm; refusals name the re
   const a = imageInfo(randomBytes(100), "", "1.0.0");
   const b = imageInfo(randomBytes(200), "job-7", "1.1.0");
   record.change((s) => t.provision(s, 0, a));
-  assert.throws(() => record.change((s) => t.beginWrite(s, 0)), /confirmed image/);
+  assert.throws(() => record.change((s) => t.beginWrite(s, 0, ANY_TARGET)), /confirmed image/);
   assert.throws(() => record.change((s) => t.startTrial(s, 1, "job-7")), /empty, not new/);
-  record.change((s) => t.beginWrite(s, 1));
+  record.change((s) => t.beginWrite(s, 1, { size: b.size, md5: b.md5, version: b.version, jobId: b.jobId }));
   assert.throws(() => record.change((s) => t.confirm(s)), /no slot is on trial/);
   record.change((s) => t.imageWritten(s, 1, b));
   record.change((s) => t.startTrial(s, 1, "job-7"));
-  assert.throws(() => record.change((s) => t.beginWrite(s, 1)), /on trial/);
+  assert.throws(() => record.change((s) => t.beginWrite(s, 1, ANY_TARGET)), /on trial/);
   assert.throws(() => record.change((s) => t.confirm(s)), /not been started/);
   record.change((s) => t.countTrialStart(s));
   const confirmed = record.change((s) => t.confirm(s));
   assert.equal(confirmed.confirmed, 1);
-  assert.deepEqual(confirmed.slots[1], { state: "valid", ...b });
+  assert.deepEqual(confirmed.slots[1], { state: "valid", stored: b.size, ...b });
   assert.equal(confirmed.slots[0].state, "valid");
   // Re-opened from flash (a reboot), the same state.
   assert.deepEqual(new BootRecord(flash.powerCycle(), layout).state(), confirmed);
+});
+
+test("a download's progress is recorded, and survives a restart; the floor rises to the counter of each confirmed image", () => {
+  const layout = BOARDS[0];
+  const flash = chipFor(layout);
+  const record = new BootRecord(flash, layout);
+  record.change((x) => t.provision(x, 0, imageInfo(randomBytes(10), "", "1", 3)));
+  assert.equal(record.state().counterFloor, 3, "provisioning sets the floor");
+  const image = randomBytes(3000);
+  record.change((s) => t.beginWrite(s, 1, target(image, "job-r", "2")));
+  assert.deepEqual(record.state().slots[1], { state: "writing", size: 3000, crc32: 0, md5: md5(image), stored: 0, counter: 0, version: "2", jobId: "job-r" });
+  record.change((s) => t.progress(s, 1, 2048));
+  assert.equal(new BootRecord(flash.powerCycle(), layout).state().slots[1].stored, 2048, "after a restart the download resumes at 2048 (case 4)");
+  assert.throws(() => record.change((s) => t.progress(s, 0, 1)), /valid, not writing/);
+  record.change((s) => t.imageWritten(s, 1, imageInfo(image, "job-r", "2", 9)));
+  record.change((s) => t.startTrial(s, 1, "job-r"));
+  record.change((s) => t.countTrialStart(s));
+  assert.equal(record.state().counterFloor, 3, "a trial does not raise the floor");
+  assert.equal(record.change((s) => t.confirm(s)).counterFloor, 9, "confirming does");
 });
 
 test("a failed update and a corrupt confirmed image are recorded with their reasons", () => {
   const layout = BOARDS[0];
   const record = new BootRecord(chipFor(layout), layout);
   record.change((x) => t.provision(x, 0, imageInfo(randomBytes(10), "", "1")));
-  record.change((s) => t.beginWrite(s, 1));
+  record.change((s) => t.beginWrite(s, 1, ANY_TARGET));
   let s = record.change((x) => t.markInvalid(x, 1, "update-failed", "HTTP 403 (URL expired)"));
   assert.deepEqual(s.failure, { reason: "update-failed", slot: 1, detail: "HTTP 403 (URL expired)" });
   assert.equal(s.slots[1].state, "invalid");
@@ -118,7 +152,7 @@ test("appends fill a page before an erase (flash wear)", () => {
     const changes = 200;
     const before = flash.opsCount;
     for (let i = 0; i < changes / 2; i++) {
-      record.change((s) => t.beginWrite(s, 1));
+      record.change((s) => t.beginWrite(s, 1, ANY_TARGET));
       record.change((s) => t.markInvalid(s, 1, "update-failed", `attempt ${i}`));
     }
     const perPage = Math.floor(layout.pageSize / entrySize(2));
@@ -160,14 +194,18 @@ class Board {
     this.record = new BootRecord(this.flash, this.layout);
   }
 
-  /** update(): the record says "writing" before the slot's first erase, "new" once all of it is written. */
+  /**
+   * update(): the record says "writing" before the slot's first erase, its
+   * progress after each page past the first (case 4), "new" once all of it is written.
+   */
   update(slot: number, image: Uint8Array, jobId: string, version: string): void {
-    this.note(this.record.change((s) => t.beginWrite(s, slot)));
+    this.note(this.record.change((s) => t.beginWrite(s, slot, target(image, jobId, version))));
     const region = this.layout.slots[slot];
     const page = this.layout.pageSize;
     for (let at = 0; at < image.length; at += page) {
       this.flash.erasePage(region.start + at);
       this.flash.write(image.subarray(at, at + page), region.start + at);
+      if (at > 0 && at + page < image.length) this.note(this.record.change((s) => t.progress(s, slot, at + page)));
     }
     this.note(this.record.change((s) => t.imageWritten(s, slot, imageInfo(image, jobId, version))));
   }
@@ -354,7 +392,7 @@ const SCENARIOS: [string, Scenario][] = [
 ];
 
 for (const [name, scenario] of SCENARIOS) {
-  test(`power cut at every flash write and erase, clean and torn: ${name}`, () => {
+  test(`power cut at every flash write and erase, clean and torn (cases 1 to 7): ${name}`, () => {
     const lines: string[] = [];
     let cuts = 0;
     for (const layout of BOARDS) {

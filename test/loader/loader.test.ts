@@ -100,17 +100,47 @@ test("a trial image that hangs trips the watchdog and is rolled back at the next
   }
 });
 
-test("a confirmed slot whose bytes no longer match its CRC-32 is not run; the other valid slot is", async () => {
+test("row C2: a run copy that does not match its slot is made again from the raw slot", async () => {
+  const b = await provisionedBoard();
+  try {
+    await b.sim.evaluate(`require("Storage").write("fota.run", "print('not the image')")`);
+    const after = b.sim.lines.length;
+    await reboot(b);
+    await b.sim.waitFor(/^loader: copied slot 0 into Storage to run it from flash$/, 10_000, after);
+    await b.sim.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 10_000, after);
+    assert.ok(!b.sim.lines.slice(after).includes("not the image"));
+    assert.equal(await b.sim.evaluate(`require("Storage").read("fota.run") === E.toString(require("Flash").read(require("Storage").read("fota.run").length, 0x10020000))`), true);
+  } finally {
+    await b.dispose();
+  }
+});
+
+test("row C3: a confirmed slot whose bytes no longer match its CRC-32 is not run; the other valid slot is", async () => {
   const b = await provisionedBoard();
   try {
     // v2 on trial and confirmed: slot 1 confirmed, slot 0 still holds v1 (valid).
     const mark = await trial(b, images.v2, "job-2");
     await b.sim.waitFor(/^confirmed slot 1$/, 10_000, mark);
-    // Corrupt one byte of slot 1 (0x1002F000 on boards/linux.json): bits only clear.
-    await b.sim.evaluate(`require("Flash").write([0x00], 0x1002F000 + 10)`);
+    // Corrupt one byte of slot 1 (0x1002F000 on boards/linux.json; bits only clear), and lose the run copy.
+    await b.sim.evaluate(`require("Flash").write([0x00], 0x1002F000 + 10), require("Storage").erase("fota.run")`);
     const after = b.sim.lines.length;
     await reboot(b);
-    await b.sim.waitFor(/^loader: slot 1 fails its CRC-32/, 10_000, after);
+    await b.sim.waitFor(/^loader: slot 1 fails its CRC-32: not run$/, 10_000, after);
+    await b.sim.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 10_000, after);
+    assert.match(await b.sim.waitFor(/^last failure:/, 5_000, after), /^last failure: image-corrupt in slot 1: /);
+  } finally {
+    await b.dispose();
+  }
+});
+
+test("row C4: when Storage cannot hold the run copy, the image still runs, from RAM", async () => {
+  const b = await provisionedBoard();
+  try {
+    // An application's file fills the rest of the board's Storage region (128 KB on linux): no room for a copy.
+    await b.sim.evaluate(`var st = require("Storage"); st.erase("fota.run"); st.compact(); var g = st.getStats(); st.write("big.dat", "x", 0, 0x20000 - (g.totalBytes - g.freeBytes) - 64); 0`);
+    const after = b.sim.lines.length;
+    await reboot(b);
+    await b.sim.waitFor(/^loader: the run copy could not be made \(Storage has no room for a \d+-byte run copy\): running from RAM$/, 10_000, after);
     await b.sim.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 10_000, after);
   } finally {
     await b.dispose();

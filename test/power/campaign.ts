@@ -172,7 +172,7 @@ function shiftRing(provisioned: string, offset: number, file: string): string {
   copyFileSync(provisioned, file);
   const chip = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize, file });
   const record = new BootRecord(chip, layout);
-  for (let i = 0; i < offset; i++) record.change((s) => beginWrite(s, 1));
+  for (let i = 0; i < offset; i++) record.change((s) => beginWrite(s, 1, { size: 1, md5: "", version: "", jobId: "shift" }));
   return file;
 }
 

@@ -1,16 +1,17 @@
-// Test stand-in for update() + test(): copies Storage file STAGE.file into
-// slot STAGE.slot, records it as verified, and marks it for a trial start.
+// Test stand-in for update() + test(), evaluated on a running board: copies
+// Storage file STAGE.file into slot STAGE.slot, records it as verified, and
+// marks it for a trial start, through the loader's boot record.
 import { layout } from "virtual:build";
-import { BootRecord } from "../../../firmware/boot/record";
+import { bootRecord } from "../../../firmware/boot/context";
 import { beginWrite, imageWritten, startTrial } from "../../../firmware/boot/transitions";
-import { copyToSlot } from "../../../firmware/boot/slot-copy";
+import { copyToSlot } from "../../../firmware/image/slot-writer";
 
 declare const global: { STAGE: { file: string; slot: number; jobId: string; version: string } };
 const job = global.STAGE;
-const flash = require("Flash");
-const record = new BootRecord(flash, layout);
-record.change((s) => beginWrite(s, job.slot));
-const stored = copyToSlot(require("Storage").read(job.file)!, layout.slots[job.slot], layout.pageSize, flash);
-record.change((s) => imageWritten(s, job.slot, { size: stored.size, crc32: stored.crc32, md5: stored.md5, version: job.version, jobId: job.jobId }));
+const record = bootRecord();
+const image = require("Storage").read(job.file)!;
+record.change((s) => beginWrite(s, job.slot, { size: image.length, md5: "", version: job.version, jobId: job.jobId }));
+const stored = copyToSlot(image, layout.slots[job.slot], layout.pageSize, require("Flash"));
+record.change((s) => imageWritten(s, job.slot, { size: stored.size, crc32: stored.crc32, md5: stored.md5, counter: 0, version: job.version, jobId: job.jobId }));
 record.change((s) => startTrial(s, job.slot, job.jobId));
 print("staged slot " + job.slot + " md5 " + stored.md5);

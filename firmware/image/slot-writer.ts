@@ -1,14 +1,15 @@
-// Writes an image into a code slot as it arrives, one flash page at a time:
-// at most one page is held in RAM; each page is erased just before it is
+// Writes an image into a raw code slot as it arrives, one flash page at a
+// time: at most one page is held in RAM; each page is erased just before it is
 // written, then read back, and the MD5 and CRC-32 are computed over the bytes
 // READ BACK, so they vouch for what flash holds, not for what was sent.
 // Hashes advance only when a whole page is stored, so a download that breaks
-// can resume from `stored` (a page boundary) with the hashes still right.
+// can resume from `stored` (a page boundary) with the hashes still right, and
+// one cut by a restart resumes from the stored pages, hashed again from flash.
 import type { Region } from "../board/layout";
 import { Md5 } from "../crypto/md5";
 import { bytesOf } from "../crypto/bytes";
 import { crc32 } from "../crypto/crc32";
-import { Crc32Joiner } from "./crc32-append";
+import { Crc32Joiner } from "../crypto/crc32-combine";
 
 export interface StoredImage {
   size: number;
@@ -50,6 +51,18 @@ export class SlotWriter {
   /** Drops the partly filled page: the next bytes are those at offset `stored`. */
   resumeAtPage(): void {
     this.buffered = 0;
+  }
+
+  /**
+   * Takes the first `stored` bytes as already in the slot (written before a
+   * restart): hashes them again from flash. `stored` is a page boundary.
+   */
+  resumeAfter(stored: number): void {
+    this.restart();
+    for (let at = 0; at < stored; at += this.pageSize) {
+      const length = stored - at < this.pageSize ? stored - at : this.pageSize;
+      this.hashStored(this.flash.read(length, this.slot.start + at), length);
+    }
   }
 
   /** Starts over from the first byte (the server ignored a Range request). */
@@ -100,15 +113,31 @@ export class SlotWriter {
     this.flash.write(padded === this.pageSize ? this.page : this.page.subarray(0, padded), addr);
     const readBack = this.flash.read(length, addr);
     const t1 = getTime();
-    const pageCrc = crc32(readBack);
-    if (pageCrc !== crc32(length === this.pageSize ? this.page : this.page.subarray(0, length))) {
+    if (crc32(readBack) !== crc32(length === this.pageSize ? this.page : this.page.subarray(0, length))) {
       throw new Error("flash at 0x" + addr.toString(16) + " reads back other bytes than were written");
     }
-    this.md5.update(readBack);
-    this.crc.append(pageCrc, length);
     this.flashSeconds += t1 - t0;
+    this.hashStored(readBack, length);
     this.hashSeconds += getTime() - t1;
-    this.stored += length;
     this.buffered = 0;
   }
+
+  /** Adds a page read back from the slot to the hashes; it is stored. */
+  private hashStored(readBack: Uint8Array, length: number): void {
+    this.md5.update(readBack);
+    this.crc.append(crc32(readBack), length);
+    this.stored += length;
+  }
+}
+
+/**
+ * Copies an image held in a byte string (RAM, or a Storage file read in
+ * place) into a code slot through a SlotWriter, a page at a time, so what the
+ * boot record keeps is computed from the bytes read back from flash.
+ */
+export function copyToSlot(image: string, slot: Region, pageSize: number, flash: FlashModule): StoredImage {
+  if (image.length > slot.size) throw new Error("the image is " + image.length + " bytes, the slot holds " + slot.size);
+  const writer = new SlotWriter(flash, slot, image.length, pageSize);
+  for (let at = 0; at < image.length; at += pageSize) writer.push(image.substr(at, pageSize));
+  return writer.result();
 }
