@@ -154,7 +154,7 @@ export function statusDetailsProblem(details: any): string | null {
   return null;
 }
 
-/** The index of the first character of Unicode category C (\p{C}: control, format, private use, surrogate), or -1. */
+/** The index of the first character of Unicode category C (\p{C}: control, format, private _use, surrogate), or -1. */
 function invisibleAt(text: string): number {
   for (var i = 0; i < text.length; i++) {
     var c = text.charCodeAt(i);
@@ -177,23 +177,23 @@ function jobIdProblem(jobId: string): string | null {
 
 export class Jobs {
   readonly thing: Thing;
-  private base: string;
-  private o: JobsOptions;
-  private pending: Pending[] = [];
-  private subscribed: Promise<any> | null = null;
-  private notified = false;
-  private seq = 0;
+  private _base: string;
+  private _o: JobsOptions;
+  private _pending: Pending[] = [];
+  private _subscribed: Promise<any> | null = null;
+  private _notified = false;
+  private _seq = 0;
   /** Differs per boot, so a token of the last boot never matches a request of this one. */
-  private bootId: string;
-  private listeners: { [topic: string]: ((body: any) => void)[] } = {};
+  private _bootId: string;
+  private _listeners: { [topic: string]: ((body: any) => void)[] } = {};
 
   constructor(thing: Thing, options?: JobsOptions) {
     this.thing = thing;
-    this.base = "$aws/things/" + thing.name + "/jobs/";
-    this.o = options || {};
-    this.bootId = ((this.random() * 0x7fffffff) | 0).toString(36);
+    this._base = "$aws/things/" + thing.name + "/jobs/";
+    this._o = options || {};
+    this._bootId = ((this._random() * 0x7fffffff) | 0).toString(36);
     // Subscribing now, not at the first request, so notifications arrive from the start.
-    this.subscribe().then(undefined, function () {});
+    this._subscribe().then(undefined, function () {});
     // Notifications sent while the link was down are lost: after a reconnect, changed() says to look again.
     var self = this;
     var wasOffline = false;
@@ -201,33 +201,33 @@ export class Jobs {
       wasOffline = true;
     });
     thing.on("connected", function () {
-      if (wasOffline) self.notified = true;
+      if (wasOffline) self._notified = true;
       wasOffline = false;
     });
   }
 
   /** True if a notification (notify or notify-next) came, or the connection came back, since the last call. */
   changed(): boolean {
-    var was = this.notified;
-    this.notified = false;
+    var was = this._notified;
+    this._notified = false;
     return was;
   }
 
   /** `handler` gets each jobs/notify message ({timestamp, jobs: {IN_PROGRESS?, QUEUED?}}). */
   onNotify(handler: (body: { timestamp: number; jobs: { IN_PROGRESS?: ExecutionSummary[]; QUEUED?: ExecutionSummary[] } }) => void): void {
-    this.listen("notify", handler);
+    this._listen("notify", handler);
   }
 
   /** `handler` gets each jobs/notify-next message ({timestamp, execution?}). */
   onNotifyNext(handler: (body: { timestamp: number; execution?: JobExecution }) => void): void {
-    this.listen("notify-next", handler);
+    this._listen("notify-next", handler);
   }
 
   // ---- The Jobs MQTT API ----
 
   /** GetPendingJobExecutions. */
   getPending(): Promise<PendingJobs> {
-    return this.request("get", {}).then(function (body) {
+    return this._request("get", {}).then(function (body) {
       return { inProgressJobs: body.inProgressJobs || [], queuedJobs: body.queuedJobs || [] };
     });
   }
@@ -239,7 +239,7 @@ export class Jobs {
     var o = options || {};
     var body: any = { includeJobDocument: o.includeJobDocument !== false };
     if (o.executionNumber !== undefined) body.executionNumber = o.executionNumber;
-    return this.request(jobId + "/get", body).then(function (answer) {
+    return this._request(jobId + "/get", body).then(function (answer) {
       return answer.execution || null;
     });
   }
@@ -250,7 +250,7 @@ export class Jobs {
     var body: any = {};
     if (o.statusDetails !== undefined) body.statusDetails = o.statusDetails;
     if (o.stepTimeoutInMinutes !== undefined) body.stepTimeoutInMinutes = o.stepTimeoutInMinutes;
-    return this.checked(body).then(function (answer) {
+    return this._checked(body).then(function (answer) {
       return answer.execution || null;
     });
   }
@@ -265,7 +265,7 @@ export class Jobs {
     for (var i = 0; i < fields.length; i++) {
       if ((o as any)[fields[i]] !== undefined) body[fields[i]] = (o as any)[fields[i]];
     }
-    return this.checked(body, jobId + "/update").then(function (answer) {
+    return this._checked(body, jobId + "/update").then(function (answer) {
       var result: UpdateResult = {};
       if (answer.executionState) result.executionState = answer.executionState;
       if (answer.jobDocument !== undefined) result.jobDocument = answer.jobDocument;
@@ -292,21 +292,21 @@ export class Jobs {
   // ---- Requests ----
 
   /** A request whose statusDetails are checked here first: a bad one never makes a round trip. */
-  private checked(body: any, suffix?: string): Promise<any> {
+  private _checked(body: any, suffix?: string): Promise<any> {
     var problem = body.statusDetails === undefined ? null : statusDetailsProblem(body.statusDetails);
     if (problem) return Promise.reject(jobsError("InvalidStatusDetails", problem));
-    return this.request(suffix || "start-next", body);
+    return this._request(suffix || "start-next", body);
   }
 
   /** Sends a request, retrying RequestThrottled answers with exponential backoff. */
-  private request(suffix: string, body: any): Promise<any> {
+  private _request(suffix: string, body: any): Promise<any> {
     var self = this;
-    var retries = this.o.retries === undefined ? 4 : this.o.retries;
+    var retries = this._o.retries === undefined ? 4 : this._o.retries;
     var attempt = function (n: number): Promise<any> {
-      return self.once(suffix, body).then(undefined, function (e: JobsError) {
+      return self._once(suffix, body).then(undefined, function (e: JobsError) {
         if (e.code !== "RequestThrottled" || n >= retries) throw e;
-        var base = (self.o.backoff === undefined ? 0.5 : self.o.backoff) * Math.pow(2, n);
-        var delay = base / 2 + (self.random() * base) / 2;
+        var base = (self._o.backoff === undefined ? 0.5 : self._o.backoff) * Math.pow(2, n);
+        var delay = base / 2 + (self._random() * base) / 2;
         return new Promise(function (resolve) {
           setTimeout(resolve, delay * 1000);
         }).then(function () {
@@ -318,41 +318,41 @@ export class Jobs {
   }
 
   /** One request with a fresh clientToken; settles on its own answer or its timeout. */
-  private once(suffix: string, body: any): Promise<any> {
+  private _once(suffix: string, body: any): Promise<any> {
     var self = this;
-    var topic = this.base + suffix;
-    return this.subscribe().then(function () {
+    var topic = this._base + suffix;
+    return this._subscribe().then(function () {
       return new Promise(function (resolve, reject) {
-        var token = self.bootId + "-" + (++self.seq).toString(36);
-        var timeout = self.o.timeout || 10;
+        var token = self._bootId + "-" + (++self._seq).toString(36);
+        var timeout = self._o.timeout || 10;
         var p: Pending = {
           topic: topic, token: token, resolve: resolve, reject: reject,
           timer: setTimeout(function () {
             // From now on its answer, if one comes, finds no request and is dropped.
-            self.settle(p);
+            self._settle(p);
             reject(jobsError("Timeout", "no answer to " + suffix + " within " + timeout + " s"));
           }, timeout * 1000),
         };
-        self.pending.push(p);
+        self._pending.push(p);
         body.clientToken = token;
         self.thing.publish(topic, body, 1).then(undefined, function (e: any) {
-          if (self.settle(p)) reject(jobsError("PublishFailed", "request " + suffix + " not sent: " + e.message + (e.code ? " (" + e.code + ")" : "")));
+          if (self._settle(p)) reject(jobsError("PublishFailed", "request " + suffix + " not sent: " + e.message + (e.code ? " (" + e.code + ")" : "")));
         });
       });
     });
   }
 
   /** Forgets a pending request; false if it was already settled. */
-  private settle(p: Pending): boolean {
-    var i = this.pending.indexOf(p);
+  private _settle(p: Pending): boolean {
+    var i = this._pending.indexOf(p);
     if (i < 0) return false;
-    this.pending.splice(i, 1);
+    this._pending.splice(i, 1);
     clearTimeout(p.timer);
     return true;
   }
 
   /** An answer on <request topic>/accepted or /rejected. */
-  private answer(topic: string, text: string): void {
+  private _answer(topic: string, text: string): void {
     // Strings on the interpreter have no lastIndexOf.
     var levels = topic.split("/");
     var outcome = levels.pop();
@@ -364,53 +364,53 @@ export class Jobs {
       return; // not an answer to anything we can match
     }
     if (!body || typeof body !== "object") return;
-    for (var i = 0; i < this.pending.length; i++) {
-      var p = this.pending[i];
+    for (var i = 0; i < this._pending.length; i++) {
+      var p = this._pending[i];
       if (p.topic !== request || p.token !== body.clientToken) continue;
-      this.settle(p);
+      this._settle(p);
       if (outcome === "accepted") return p.resolve(body);
       return p.reject(jobsError(body.code || "Unknown", body.message || "request rejected", body.executionState));
     }
   }
 
   /** The six subscriptions, made once: the MQTT client keeps them across reconnects. A failed try is retried at the next request. */
-  private subscribe(): Promise<any> {
-    if (this.subscribed) return this.subscribed;
+  private _subscribe(): Promise<any> {
+    if (this._subscribed) return this._subscribed;
     var self = this;
     var answer = function (topic: string, text: string) {
-      self.answer(topic, text);
+      self._answer(topic, text);
     };
     var notify = function (topic: string, text: string) {
-      self.notified = true;
+      self._notified = true;
       var body: any;
       try {
         body = JSON.parse(text);
       } catch (e) {
         return;
       }
-      var handlers = self.listeners[topic.substr(self.base.length)] || [];
+      var handlers = self._listeners[topic.substr(self._base.length)] || [];
       for (var i = 0; i < handlers.length; i++) handlers[i](body);
     };
     // Exact filters, never jobs/#: that would also echo our own requests back to us.
     var filters = ["get/+", "start-next/+", "+/get/+", "+/update/+"];
     var all = filters.map(function (f) {
-      return self.thing.subscribe(self.base + f, 1, answer);
+      return self.thing.subscribe(self._base + f, 1, answer);
     }).concat(["notify", "notify-next"].map(function (f) {
-      return self.thing.subscribe(self.base + f, 1, notify);
+      return self.thing.subscribe(self._base + f, 1, notify);
     }));
-    this.subscribed = Promise.all(all).then(undefined, function (e: any) {
-      self.subscribed = null;
+    this._subscribed = Promise.all(all).then(undefined, function (e: any) {
+      self._subscribed = null;
       throw jobsError("SubscribeFailed", "cannot subscribe to the Jobs topics: " + e.message + (e.code ? " (" + e.code + ")" : ""));
     });
-    return this.subscribed;
+    return this._subscribed;
   }
 
-  private listen(name: string, handler: (body: any) => void): void {
-    (this.listeners[name] = this.listeners[name] || []).push(handler);
+  private _listen(name: string, handler: (body: any) => void): void {
+    (this._listeners[name] = this._listeners[name] || []).push(handler);
   }
 
-  private random(): number {
-    return (this.o.random || Math.random)();
+  private _random(): number {
+    return (this._o.random || Math.random)();
   }
 }
 
@@ -462,18 +462,18 @@ export class Job {
     var options: UpdateOptions = { includeJobExecutionState: true, statusDetails: statusDetails, stepTimeoutInMinutes: stepTimeoutInMinutes };
     if (this.version !== undefined) options.expectedVersion = this.version;
     return this.jobs.update(this.jobId, status, options).then(function (result) {
-      if (result.executionState) self.take(result.executionState);
+      if (result.executionState) self._take(result.executionState);
       return self;
     }, function (e: JobsError) {
       if (e.code !== "VersionMismatch") throw e;
-      var refreshed = e.executionState ? Promise.resolve(self.take(e.executionState)) : self.describe();
+      var refreshed = e.executionState ? Promise.resolve(self._take(e.executionState)) : self.describe();
       return refreshed.then(function () {
         throw e;
       });
     });
   }
 
-  private take(state: ExecutionState): Job {
+  private _take(state: ExecutionState): Job {
     this.status = state.status;
     this.statusDetails = state.statusDetails;
     this.version = state.versionNumber;

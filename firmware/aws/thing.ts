@@ -13,7 +13,7 @@ export type TextHandler = (topic: string, text: string) => void;
 export class Thing {
   readonly name: string;
   readonly mqtt: MqttClient;
-  private waiting: { resolve: () => void; reject: (e: MqttError) => void; timer?: number }[] = [];
+  private _waiting: { resolve: () => void; reject: (e: MqttError) => void; timer?: number }[] = [];
 
   /** `options` override the MQTT client's (keepAlive, reconnect delays, a test's transport...). */
   constructor(config: AwsConfig, options?: Partial<ClientOptions>) {
@@ -26,8 +26,8 @@ export class Thing {
     this.mqtt = new MqttClient(Object.assign(o, options));
     var self = this;
     this.mqtt.on("connected", function () {
-      var waiting = self.waiting;
-      self.waiting = [];
+      var waiting = self._waiting;
+      self._waiting = [];
       for (var i = 0; i < waiting.length; i++) {
         // The interpreter throws on clearTimeout(undefined).
         if (waiting[i].timer !== undefined) clearTimeout(waiting[i].timer);
@@ -48,11 +48,11 @@ export class Thing {
       var waiter: { resolve: () => void; reject: (e: MqttError) => void; timer?: number } = { resolve: resolve, reject: reject };
       if (timeoutSeconds) {
         waiter.timer = setTimeout(function () {
-          self.waiting.splice(self.waiting.indexOf(waiter), 1);
+          self._waiting.splice(self._waiting.indexOf(waiter), 1);
           reject(mqttError("timeout", "not connected to AWS IoT within " + timeoutSeconds + " s"));
         }, timeoutSeconds * 1000);
       }
-      self.waiting.push(waiter);
+      self._waiting.push(waiter);
       self.mqtt.connect();
     });
   }

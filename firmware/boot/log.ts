@@ -24,56 +24,56 @@ interface Position {
 }
 
 export class EntryLog<T> {
-  private readonly pages: number;
-  private readonly perPage: number;
+  private readonly _pages: number;
+  private readonly _perPage: number;
   /** CRC-32 of an erased entry slot: a fast first test for "blank". */
-  private readonly blankCrc: number;
-  private newest: { at: Position; value: T } | undefined;
+  private readonly _blankCrc: number;
+  private _newest: { at: Position; value: T } | undefined;
   /** The next entry slot to write: blank, after everything written in its page. */
-  private next: Position = { page: 0, index: 0 };
+  private _next: Position = { page: 0, index: 0 };
 
   constructor(
-    private readonly flash: FlashPages,
-    private readonly region: Region,
-    private readonly pageSize: number,
-    private readonly entrySize: number,
+    private readonly _flash: FlashPages,
+    private readonly _region: Region,
+    private readonly _pageSize: number,
+    private readonly _entrySize: number,
     /** Decodes an entry; undefined if it is not valid. */
-    private readonly decode: (buf: Uint8Array, at: number) => T | undefined,
+    private readonly _decode: (buf: Uint8Array, at: number) => T | undefined,
     /** The sequence number of a decoded entry. */
-    private readonly seqOf: (value: T) => number,
+    private readonly _seqOf: (value: T) => number,
   ) {
     // |0, not Math.floor: the interpreter's Math.floor returns a float, and
     // Flash.erasePage refuses a float address ("Address should be an integer").
-    this.pages = (region.size / pageSize) | 0;
-    this.perPage = (pageSize / entrySize) | 0;
-    if (this.pages < 2 || this.perPage < 1) throw new Error("boot record: region " + region.name + " needs two pages of at least " + entrySize + " bytes");
-    this.blankCrc = crc32(new Uint8Array(entrySize).fill(0xff));
-    this.scan();
+    this._pages = (this._region.size / this._pageSize) | 0;
+    this._perPage = (this._pageSize / this._entrySize) | 0;
+    if (this._pages < 2 || this._perPage < 1) throw new Error("boot record: region " + this._region.name + " needs two pages of at least " + this._entrySize + " bytes");
+    this._blankCrc = crc32(new Uint8Array(this._entrySize).fill(0xff));
+    this._scan();
   }
 
   /** The newest valid entry, or undefined if none was ever written (or survived). */
   latest(): T | undefined {
-    return this.newest ? this.newest.value : undefined;
+    return this._newest ? this._newest.value : undefined;
   }
 
   /** Writes an entry after the newest one. Its sequence number must be higher. */
   append(value: T, bytes: Uint8Array): void {
-    if (bytes.length !== this.entrySize) throw new Error("boot record: entry is " + bytes.length + " bytes, expected " + this.entrySize);
-    if (this.newest && this.seqOf(value) <= this.seqOf(this.newest.value)) throw new Error("boot record: sequence number must grow");
-    let at = this.next;
-    if (at.index >= this.perPage) {
+    if (bytes.length !== this._entrySize) throw new Error("boot record: entry is " + bytes.length + " bytes, expected " + this._entrySize);
+    if (this._newest && this._seqOf(value) <= this._seqOf(this._newest.value)) throw new Error("boot record: sequence number must grow");
+    let at = this._next;
+    if (at.index >= this._perPage) {
       // This page is full: move to the next page in the ring. It holds only
       // entries older than the newest (which is in this page), so erasing it is safe.
-      at = { page: (at.page + 1) % this.pages, index: 0 };
-      this.flash.erasePage(this.pageAddr(at.page));
+      at = { page: (at.page + 1) % this._pages, index: 0 };
+      this._flash.erasePage(this._pageAddr(at.page));
     }
-    this.next = { page: at.page, index: at.index + 1 };
-    this.flash.write(bytes, this.pageAddr(at.page) + at.index * this.entrySize);
-    this.newest = { at, value };
+    this._next = { page: at.page, index: at.index + 1 };
+    this._flash.write(bytes, this._pageAddr(at.page) + at.index * this._entrySize);
+    this._newest = { at, value };
   }
 
-  private pageAddr(page: number): number {
-    return this.region.start + page * this.pageSize;
+  private _pageAddr(page: number): number {
+    return this._region.start + page * this._pageSize;
   }
 
   /**
@@ -81,29 +81,29 @@ export class EntryLog<T> {
    * the last non-blank slot of the newest entry's page, so a torn, unreadable
    * entry there is never written over (writes only clear bits).
    */
-  private scan(): void {
+  private _scan(): void {
     const lastUsed: number[] = [];
-    for (let p = 0; p < this.pages; p++) {
-      const buf = this.flash.read(this.perPage * this.entrySize, this.pageAddr(p));
+    for (let p = 0; p < this._pages; p++) {
+      const buf = this._flash.read(this._perPage * this._entrySize, this._pageAddr(p));
       lastUsed.push(-1);
-      for (let i = 0; i < this.perPage; i++) {
-        const at = i * this.entrySize;
-        if (this.isBlank(buf, at)) continue;
+      for (let i = 0; i < this._perPage; i++) {
+        const at = i * this._entrySize;
+        if (this._isBlank(buf, at)) continue;
         lastUsed[p] = i;
-        const value = this.decode(buf, at);
-        if (value !== undefined && (!this.newest || this.seqOf(value) > this.seqOf(this.newest.value))) {
-          this.newest = { at: { page: p, index: i }, value };
+        const value = this._decode(buf, at);
+        if (value !== undefined && (!this._newest || this._seqOf(value) > this._seqOf(this._newest.value))) {
+          this._newest = { at: { page: p, index: i }, value };
         }
       }
     }
-    const page = this.newest ? this.newest.at.page : 0;
+    const page = this._newest ? this._newest.at.page : 0;
     // With no valid entry anywhere, a page full of garbage is simply erased and reused.
-    this.next = { page: this.newest ? page : this.pages - 1, index: this.newest ? lastUsed[page] + 1 : this.perPage };
+    this._next = { page: this._newest ? page : this._pages - 1, index: this._newest ? lastUsed[page] + 1 : this._perPage };
   }
 
-  private isBlank(buf: Uint8Array, at: number): boolean {
-    const slot = buf.subarray(at, at + this.entrySize);
-    if (crc32(slot) !== this.blankCrc) return false;
+  private _isBlank(buf: Uint8Array, at: number): boolean {
+    const slot = buf.subarray(at, at + this._entrySize);
+    if (crc32(slot) !== this._blankCrc) return false;
     for (let i = 0; i < slot.length; i++) if (slot[i] !== 0xff) return false;
     return true;
   }

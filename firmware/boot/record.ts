@@ -8,13 +8,13 @@ import { EntryLog, FlashPages } from "./log";
 import { emptySlot, SlotMeta } from "./slot-meta";
 
 export class BootRecord {
-  private readonly log: EntryLog<BootState>;
-  private readonly slotCount: number;
+  private readonly _log: EntryLog<BootState>;
+  private readonly _slotCount: number;
 
   constructor(flash: FlashPages, layout: Pick<BoardLayout, "bootRecord" | "pageSize" | "slots">) {
     const count = layout.slots.length;
-    this.slotCount = count;
-    this.log = new EntryLog<BootState>(
+    this._slotCount = count;
+    this._log = new EntryLog<BootState>(
       flash,
       layout.bootRecord,
       layout.pageSize,
@@ -26,10 +26,10 @@ export class BootRecord {
 
   /** The last durable state; before provisioning: nothing confirmed, every slot empty. */
   state(): BootState {
-    const latest = this.log.latest();
+    const latest = this._log.latest();
     if (latest) return copyState(latest);
     const slots: SlotMeta[] = [];
-    for (let i = 0; i < this.slotCount; i++) slots.push(emptySlot());
+    for (let i = 0; i < this._slotCount; i++) slots.push(emptySlot());
     return { seq: 0, counterFloor: 0, confirmed: null, trial: null, trialStarts: 0, failure: null, slots };
   }
 
@@ -43,7 +43,7 @@ export class BootRecord {
     const next = this.state();
     transition(next);
     next.seq++;
-    this.log.append(next, encodeEntry(next));
+    this._log.append(next, encodeEntry(next));
     return copyState(next);
   }
 }

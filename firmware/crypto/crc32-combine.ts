@@ -37,25 +37,25 @@ function shiftOperator(length: number): number {
 
 /** Joins page CRCs into the CRC of everything so far. Start empty: CRC 0 over 0 bytes. */
 export class Crc32Joiner {
-  private crc = 0;
-  private operatorLength = -1;
-  private operator = X0;
+  private _crc = 0;
+  private _operatorLength = -1;
+  private _operator = X0;
 
   /** Appends a piece of `length` bytes whose own CRC-32 is `pieceCrc`. */
   append(pieceCrc: number, length: number): void {
-    if (length !== this.operatorLength) {
-      this.operator = shiftOperator(length);
-      this.operatorLength = length;
+    if (length !== this._operatorLength) {
+      this._operator = shiftOperator(length);
+      this._operatorLength = length;
     }
-    this.crc = (multiplyModP(this.operator, this.crc) ^ pieceCrc) >>> 0;
+    this._crc = (multiplyModP(this._operator, this._crc) ^ pieceCrc) >>> 0;
   }
 
   /** CRC-32 of all pieces appended, as an unsigned 32-bit number. */
   value(): number {
-    return this.crc;
+    return this._crc;
   }
 
   reset(): void {
-    this.crc = 0;
+    this._crc = 0;
   }
 }

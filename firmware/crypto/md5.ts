@@ -11,53 +11,53 @@ function initialState(): Int32Array {
 }
 
 export class Md5 {
-  private state = initialState();
+  private _state = initialState();
   /** Bytes of a block not yet complete, and a word view of the same memory. */
-  private readonly pending = new Uint8Array(64);
-  private readonly pendingWords = new Int32Array(this.pending.buffer);
-  private pendingLength = 0;
+  private readonly _pending = new Uint8Array(64);
+  private readonly _pendingWords = new Int32Array(this._pending.buffer);
+  private _pendingLength = 0;
   /** Total bytes hashed so far. */
-  private length = 0;
+  private _length = 0;
 
   /** Adds data: a byte string (as sockets deliver it) or bytes (as Flash.read returns them). */
   update(data: string | Uint8Array): this {
     const bytes = typeof data === "string" ? bytesOf(data) : data;
     const n = bytes.length;
-    this.length += n;
+    this._length += n;
     let pos = 0;
-    if (this.pendingLength > 0) {
-      pos = Math.min(64 - this.pendingLength, n);
-      this.pending.set(bytes.subarray(0, pos), this.pendingLength);
-      this.pendingLength += pos;
-      if (this.pendingLength < 64) return this;
-      md5Blocks(this.state, this.pendingWords, 0, 16);
-      this.pendingLength = 0;
+    if (this._pendingLength > 0) {
+      pos = Math.min(64 - this._pendingLength, n);
+      this._pending.set(bytes.subarray(0, pos), this._pendingLength);
+      this._pendingLength += pos;
+      if (this._pendingLength < 64) return this;
+      md5Blocks(this._state, this._pendingWords, 0, 16);
+      this._pendingLength = 0;
     }
     const whole = (n - pos) & ~63;
     if (whole > 0) {
       const byteOffset = bytes.byteOffset + pos;
       if (byteOffset % 4 === 0) {
-        md5Blocks(this.state, new Int32Array(bytes.buffer, byteOffset, whole / 4), 0, whole / 4);
+        md5Blocks(this._state, new Int32Array(bytes.buffer, byteOffset, whole / 4), 0, whole / 4);
       } else {
         // A word view must start on a 4-byte boundary (in Node; the interpreter allows any).
         for (let at = pos; at < pos + whole; at += 64) {
-          this.pending.set(bytes.subarray(at, at + 64), 0);
-          md5Blocks(this.state, this.pendingWords, 0, 16);
+          this._pending.set(bytes.subarray(at, at + 64), 0);
+          md5Blocks(this._state, this._pendingWords, 0, 16);
         }
       }
       pos += whole;
     }
     if (pos < n) {
-      this.pending.set(bytes.subarray(pos), 0);
-      this.pendingLength = n - pos;
+      this._pending.set(bytes.subarray(pos), 0);
+      this._pendingLength = n - pos;
     }
     return this;
   }
 
   /** Finishes the hash: 32 lower-case hex digits. The object then starts over, empty. */
   digest(): string {
-    const bits = this.length * 8;
-    const padding = new Uint8Array(this.pendingLength < 56 ? 64 - this.pendingLength : 128 - this.pendingLength);
+    const bits = this._length * 8;
+    const padding = new Uint8Array(this._pendingLength < 56 ? 64 - this._pendingLength : 128 - this._pendingLength);
     padding[0] = 0x80;
     const end = padding.length - 8;
     // The message length in bits, 64-bit little-endian; exact for any image that fits in RAM or flash.
@@ -69,12 +69,12 @@ export class Md5 {
     this.update(padding);
     let hex = "";
     for (let i = 0; i < 4; i++) {
-      const word = this.state[i];
+      const word = this._state[i];
       for (let shift = 0; shift < 32; shift += 8) hex += (256 + ((word >>> shift) & 0xff)).toString(16).substring(1);
     }
-    this.state = initialState();
-    this.pendingLength = 0;
-    this.length = 0;
+    this._state = initialState();
+    this._pendingLength = 0;
+    this._length = 0;
     return hex;
   }
 }

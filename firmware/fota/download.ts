@@ -122,85 +122,85 @@ function isTlsError(code: number | undefined, message: string): boolean {
 }
 
 class Transfer {
-  private readonly writer: SlotWriter;
-  private readonly maxRetries: number;
-  private readonly timeoutMs: number;
-  private readonly backoffMs: number;
-  private readonly startedAt = getTime();
-  private attempts = 0;
+  private readonly _writer: SlotWriter;
+  private readonly _maxRetries: number;
+  private readonly _timeoutMs: number;
+  private readonly _backoffMs: number;
+  private readonly _startedAt = getTime();
+  private _attempts = 0;
   /** The attempt in progress; events of earlier (abandoned) attempts are ignored. */
-  private current: Attempt | undefined;
-  private done = false;
+  private _current: Attempt | undefined;
+  private _done = false;
 
   constructor(
-    private readonly url: string,
-    private readonly slot: Region,
-    private readonly size: number,
-    private readonly md5: string,
-    private readonly options: DownloadOptions,
-    private readonly resolve: (result: DownloadResult) => void,
+    private readonly _url: string,
+    private readonly _slot: Region,
+    private readonly _size: number,
+    private readonly _md5: string,
+    private readonly _options: DownloadOptions,
+    private readonly _resolve: (result: DownloadResult) => void,
   ) {
-    this.maxRetries = options.maxRetries !== undefined ? options.maxRetries : 5;
-    this.timeoutMs = options.timeoutMs || 30000;
-    this.backoffMs = options.backoffMs !== undefined ? options.backoffMs : 1000;
-    const flash = options.flash || require("Flash");
-    const pageSize = options.pageSize || flash.getPage(slot.start)!.length;
-    this.writer = new SlotWriter(flash, slot, size, pageSize);
-    if (options.resumeFrom) this.writer.resumeAfter(options.resumeFrom);
+    this._maxRetries = this._options.maxRetries !== undefined ? this._options.maxRetries : 5;
+    this._timeoutMs = this._options.timeoutMs || 30000;
+    this._backoffMs = this._options.backoffMs !== undefined ? this._options.backoffMs : 1000;
+    const flash = this._options.flash || require("Flash");
+    const pageSize = this._options.pageSize || flash.getPage(this._slot.start)!.length;
+    this._writer = new SlotWriter(flash, this._slot, this._size, pageSize);
+    if (this._options.resumeFrom) this._writer.resumeAfter(this._options.resumeFrom);
   }
 
   request(): void {
-    const writer = this.writer;
+    const writer = this._writer;
     writer.resumeAtPage();
-    this.attempts++;
+    this._attempts++;
     const attempt: Attempt = { from: writer.stored, start: 0, received: 0, hasResponse: false, lastData: getTime(), timer: undefined, error: "" };
-    this.current = attempt;
-    const options: HttpGetOptions = url.parse(this.url);
+    this._current = attempt;
+    const options: HttpGetOptions = url.parse(this._url);
     options.headers = attempt.from > 0 ? { Range: "bytes=" + attempt.from + "-" } : {};
-    if (this.options.ca !== undefined) options.ca = this.options.ca;
-    this.watch(attempt);
+    if (this._options.ca !== undefined) options.ca = this._options.ca;
+    this._watch(attempt);
     const self = this;
     let request: EspruinoHttpRequest;
     try {
       request = require("http").get(options, function (res) {
-        self.onResponse(attempt, res);
+        self._onResponse(attempt, res);
       });
     } catch (e) {
       const message = messageOf(e);
-      this.retry(attempt, isTlsError(undefined, message) ? "tls" : "network", (isTlsError(undefined, message) ? "TLS: " : "cannot connect: ") + message);
+      this._retry(attempt, isTlsError(undefined, message) ? "tls" : "network", (isTlsError(undefined, message) ? "TLS: " : "cannot connect: ") + message);
       return;
     }
     request.on("error", function (e: { code?: number; message?: string }) {
-      self.onError(attempt, e);
+      self._onError(attempt, e);
     });
   }
 
-  private onResponse(attempt: Attempt, res: EspruinoHttpResponse): void {
-    if (attempt !== this.current) return;
+  private _onResponse(attempt: Attempt, res: EspruinoHttpResponse): void {
+    if (attempt !== this._current) return;
     attempt.hasResponse = true;
     attempt.lastData = getTime();
     const status = parseInt(String(res.statusCode), 10);
-    const failure = this.checkResponse(attempt, status, res.headers);
+    const failure = this._checkResponse(attempt, status, res.headers);
     const self = this;
     if (failure !== "") {
       // Drain what still comes: the interpreter buffers a body nobody reads until its buffers are full.
       res.on("data", function () {});
       const retryable = status >= 500 && status <= 599;
-      if (retryable) this.retry(attempt, "http", failure);
-      else this.fail(status === 200 || status === 206 ? "size" : "http", failure);
+      if (retryable) this._retry(attempt, "http", failure);
+      else this._fail(status === 200 || status === 206 ? "size" : "http", failure);
       return;
     }
-    if (status === 200 && attempt.from > 0) this.writer.restart();
+    if (status === 200 && attempt.from > 0) this._writer.restart();
     res.on("data", function (data: string) {
-      self.onData(attempt, data);
+      self._onData(attempt, data);
     });
     res.on("close", function () {
-      self.onClose(attempt);
+      self._onClose(attempt);
     });
   }
 
   /** Why this response cannot be used, or "". */
-  private checkResponse(attempt: Attempt, status: number, headers: { [name: string]: string }): string {
+  private _checkResponse(attempt: Attempt, status: number, headers: { [name: string]: string }): string {
     if (status === 403) return "HTTP 403 (URL expired?)";
     if (status >= 300 && status <= 399) return "HTTP " + status + " (redirects are not followed)";
     if (status !== 200 && status !== 206) return "HTTP " + status;
@@ -209,108 +209,108 @@ class Transfer {
       const range = header(headers, "content-range") || "";
       // A character class, not (\d+|\*): the interpreter's regex alternation inside a group captures "" (2v29).
       const m = /^bytes ([0-9]+)-([0-9]+)\/([0-9*]+)$/.exec(range);
-      if (!m || parseInt(m[1], 10) !== attempt.from || parseInt(m[2], 10) !== this.size - 1 || (m[3] !== "*" && parseInt(m[3], 10) !== this.size)) {
-        return "Content-Range \"" + range + "\" does not answer bytes=" + attempt.from + "- of " + this.size + " bytes";
+      if (!m || parseInt(m[1], 10) !== attempt.from || parseInt(m[2], 10) !== this._size - 1 || (m[3] !== "*" && parseInt(m[3], 10) !== this._size)) {
+        return "Content-Range \"" + range + "\" does not answer bytes=" + attempt.from + "- of " + this._size + " bytes";
       }
       start = attempt.from;
     }
     attempt.start = start;
     const length = header(headers, "content-length");
-    if (length !== undefined && parseInt(length, 10) !== this.size - start) {
+    if (length !== undefined && parseInt(length, 10) !== this._size - start) {
       return start === 0
-        ? "Content-Length " + length + " disagrees with bc_size " + this.size
-        : "Content-Length " + length + " disagrees with the " + (this.size - start) + " bytes left of bc_size " + this.size;
+        ? "Content-Length " + length + " disagrees with bc_size " + this._size
+        : "Content-Length " + length + " disagrees with the " + (this._size - start) + " bytes left of bc_size " + this._size;
     }
     return "";
   }
 
-  private onData(attempt: Attempt, data: string): void {
-    if (attempt !== this.current) return;
+  private _onData(attempt: Attempt, data: string): void {
+    if (attempt !== this._current) return;
     attempt.lastData = getTime();
     attempt.received += data.length;
-    const writer = this.writer;
+    const writer = this._writer;
     if (writer.complete()) return;
     const before = writer.stored;
     try {
       writer.push(data);
     } catch (e) {
-      this.fail("flash", "flash: " + messageOf(e));
+      this._fail("flash", "flash: " + messageOf(e));
       return;
     }
-    if (writer.stored !== before && this.options.progress) this.options.progress(writer.stored, this.size);
+    if (writer.stored !== before && this._options.progress) this._options.progress(writer.stored, this._size);
   }
 
-  private onClose(attempt: Attempt): void {
-    if (attempt !== this.current) return;
-    const writer = this.writer;
+  private _onClose(attempt: Attempt): void {
+    if (attempt !== this._current) return;
+    const writer = this._writer;
     const sent = attempt.start + attempt.received;
-    if (sent > this.size) {
-      this.fail("size", "server sent " + sent + " bytes, expected " + this.size);
+    if (sent > this._size) {
+      this._fail("size", "server sent " + sent + " bytes, expected " + this._size);
     } else if (!writer.complete()) {
-      this.retry(attempt, "network", "server sent " + sent + " bytes, expected " + this.size + (attempt.error ? " (" + attempt.error + ")" : ""));
+      this._retry(attempt, "network", "server sent " + sent + " bytes, expected " + this._size + (attempt.error ? " (" + attempt.error + ")" : ""));
     } else {
       const stored = writer.result();
-      if (stored.md5 !== this.md5) this.fail("md5", "MD5 mismatch: got " + stored.md5 + ", expected " + this.md5);
-      else this.finish({ ok: true, size: stored.size, md5: stored.md5, crc32: stored.crc32, attempts: this.attempts, timing: this.timing() });
+      if (stored.md5 !== this._md5) this._fail("md5", "MD5 mismatch: got " + stored.md5 + ", expected " + this._md5);
+      else this._finish({ ok: true, size: stored.size, md5: stored.md5, crc32: stored.crc32, attempts: this._attempts, timing: this._timing() });
     }
   }
 
-  private onError(attempt: Attempt, e: { code?: number; message?: string }): void {
-    if (attempt !== this.current || e.code === TLS_CLOSE_NOTIFY) return;
+  private _onError(attempt: Attempt, e: { code?: number; message?: string }): void {
+    if (attempt !== this._current || e.code === TLS_CLOSE_NOTIFY) return;
     const message = (e.message || "error") + (e.code !== undefined ? " (" + e.code + ")" : "");
     const tls = isTlsError(e.code, message);
     // With a response under way, `close` follows and counts the bytes; without one, nothing else comes.
     if (attempt.hasResponse) attempt.error = message;
-    else this.retry(attempt, tls ? "tls" : "network", (tls ? "TLS: " : "connection failed: ") + message);
+    else this._retry(attempt, tls ? "tls" : "network", (tls ? "TLS: " : "connection failed: ") + message);
   }
 
   /** Gives up an attempt with no data for timeoutMs: one timer, re-armed only when it fires early. */
-  private watch(attempt: Attempt): void {
+  private _watch(attempt: Attempt): void {
     const self = this;
     const check = function () {
       attempt.timer = undefined;
-      if (attempt !== self.current) return;
+      if (attempt !== self._current) return;
       const idleMs = (getTime() - attempt.lastData) * 1000;
-      if (idleMs >= self.timeoutMs) self.retry(attempt, "timeout", "timed out after " + self.timeoutMs / 1000 + " s without data");
-      else attempt.timer = setTimeout(check, self.timeoutMs - idleMs);
+      if (idleMs >= self._timeoutMs) self._retry(attempt, "timeout", "timed out after " + self._timeoutMs / 1000 + " s without data");
+      else attempt.timer = setTimeout(check, self._timeoutMs - idleMs);
     };
-    attempt.timer = setTimeout(check, this.timeoutMs);
+    attempt.timer = setTimeout(check, this._timeoutMs);
   }
 
   /** Ends an attempt that may succeed if tried again, while attempts are left. */
-  private retry(attempt: Attempt, cause: DownloadFailureCause, reason: string): void {
-    this.endAttempt(attempt);
-    if (this.attempts > this.maxRetries) {
-      this.fail(cause, this.attempts > 1 ? "gave up after " + this.attempts + " attempts: " + reason : reason);
+  private _retry(attempt: Attempt, cause: DownloadFailureCause, reason: string): void {
+    this._endAttempt(attempt);
+    if (this._attempts > this._maxRetries) {
+      this._fail(cause, this._attempts > 1 ? "gave up after " + this._attempts + " attempts: " + reason : reason);
       return;
     }
-    let delay = this.backoffMs;
-    for (let i = 1; i < this.attempts && delay < MAX_BACKOFF_MS; i++) delay *= 2;
+    let delay = this._backoffMs;
+    for (let i = 1; i < this._attempts && delay < MAX_BACKOFF_MS; i++) delay *= 2;
     const self = this;
     setTimeout(function () {
-      if (!self.done) self.request();
+      if (!self._done) self.request();
     }, delay < MAX_BACKOFF_MS ? delay : MAX_BACKOFF_MS);
   }
 
-  private endAttempt(attempt: Attempt): void {
+  private _endAttempt(attempt: Attempt): void {
     if (attempt.timer !== undefined) clearTimeout(attempt.timer);
     attempt.timer = undefined;
-    if (this.current === attempt) this.current = undefined;
+    if (this._current === attempt) this._current = undefined;
   }
 
-  private fail(cause: DownloadFailureCause, reason: string): void {
-    if (this.current) this.endAttempt(this.current);
-    this.finish({ ok: false, cause, reason, attempts: this.attempts, stored: this.writer.stored, timing: this.timing() });
+  private _fail(cause: DownloadFailureCause, reason: string): void {
+    if (this._current) this._endAttempt(this._current);
+    this._finish({ ok: false, cause, reason, attempts: this._attempts, stored: this._writer.stored, timing: this._timing() });
   }
 
-  private finish(result: DownloadResult): void {
-    if (this.done) return;
-    this.done = true;
-    if (this.current) this.endAttempt(this.current);
-    this.resolve(result);
+  private _finish(result: DownloadResult): void {
+    if (this._done) return;
+    this._done = true;
+    if (this._current) this._endAttempt(this._current);
+    this._resolve(result);
   }
 
-  private timing(): DownloadTiming {
-    return { totalSeconds: getTime() - this.startedAt, flashSeconds: this.writer.flashSeconds, hashSeconds: this.writer.hashSeconds };
+  private _timing(): DownloadTiming {
+    return { totalSeconds: getTime() - this._startedAt, flashSeconds: this._writer.flashSeconds, hashSeconds: this._writer.hashSeconds };
   }
 }

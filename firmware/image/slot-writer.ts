@@ -25,23 +25,23 @@ export class SlotWriter {
   /** Seconds spent erasing, writing and reading back flash; and hashing what was read. */
   flashSeconds = 0;
   hashSeconds = 0;
-  private readonly page: Uint8Array;
-  private buffered = 0;
-  private readonly md5 = new Md5();
-  private readonly crc = new Crc32Joiner();
+  private readonly _page: Uint8Array;
+  private _buffered = 0;
+  private readonly _md5 = new Md5();
+  private readonly _crc = new Crc32Joiner();
 
   /**
    * `slot` and `pageSize` come from the board layout: the slot starts on a page
    * boundary and `size` fits in it (the caller checks both), so no page
    * written ever reaches outside the slot.
    */
-  constructor(private readonly flash: FlashModule, private readonly slot: Region, readonly size: number, readonly pageSize: number) {
-    this.page = new Uint8Array(pageSize);
+  constructor(private readonly _flash: FlashModule, private readonly _slot: Region, readonly size: number, readonly pageSize: number) {
+    this._page = new Uint8Array(pageSize);
   }
 
   /** Bytes taken so far: stored plus those waiting in the page buffer. */
   position(): number {
-    return this.stored + this.buffered;
+    return this.stored + this._buffered;
   }
 
   complete(): boolean {
@@ -50,7 +50,7 @@ export class SlotWriter {
 
   /** Drops the partly filled page: the next bytes are those at offset `stored`. */
   resumeAtPage(): void {
-    this.buffered = 0;
+    this._buffered = 0;
   }
 
   /**
@@ -61,16 +61,16 @@ export class SlotWriter {
     this.restart();
     for (let at = 0; at < stored; at += this.pageSize) {
       const length = stored - at < this.pageSize ? stored - at : this.pageSize;
-      this.hashStored(this.flash.read(length, this.slot.start + at), length);
+      this._hashStored(this._flash.read(length, this._slot.start + at), length);
     }
   }
 
   /** Starts over from the first byte (the server ignored a Range request). */
   restart(): void {
     this.stored = 0;
-    this.buffered = 0;
-    this.md5.digest(); // digest() also empties it
-    this.crc.reset();
+    this._buffered = 0;
+    this._md5.digest(); // digest() also empties it
+    this._crc.reset();
   }
 
   /**
@@ -85,47 +85,47 @@ export class SlotWriter {
     const bytes = bytesOf(take < chunk.length ? chunk.substring(0, take) : chunk);
     let at = 0;
     while (at < take) {
-      const space = this.pageSize - this.buffered;
+      const space = this.pageSize - this._buffered;
       const n = take - at < space ? take - at : space;
-      this.page.set(n === bytes.length ? bytes : bytes.subarray(at, at + n), this.buffered);
-      this.buffered += n;
+      this._page.set(n === bytes.length ? bytes : bytes.subarray(at, at + n), this._buffered);
+      this._buffered += n;
       at += n;
-      if (this.buffered === this.pageSize || this.position() === this.size) this.storePage();
+      if (this._buffered === this.pageSize || this.position() === this.size) this._storePage();
     }
     return take;
   }
 
   /** The stored image's size and hashes; only once complete. */
   result(): StoredImage {
-    return { size: this.stored, md5: this.md5.digest(), crc32: this.crc.value() };
+    return { size: this.stored, md5: this._md5.digest(), crc32: this._crc.value() };
   }
 
-  private storePage(): void {
-    const length = this.buffered;
+  private _storePage(): void {
+    const length = this._buffered;
     // Integer arithmetic only: Flash.erasePage refuses a float address.
-    const addr = this.slot.start + this.stored;
+    const addr = this._slot.start + this.stored;
     const t0 = getTime();
-    this.flash.erasePage(addr);
+    this._flash.erasePage(addr);
     // Bytes past the image in its last page stay erased (0xFF), and the write
     // is padded to whole 32-bit words with 0xFF, which programs nothing.
     const padded = (length + 3) & ~3;
-    if (padded !== length) this.page.fill(0xff, length, padded);
-    this.flash.write(padded === this.pageSize ? this.page : this.page.subarray(0, padded), addr);
-    const readBack = this.flash.read(length, addr);
+    if (padded !== length) this._page.fill(0xff, length, padded);
+    this._flash.write(padded === this.pageSize ? this._page : this._page.subarray(0, padded), addr);
+    const readBack = this._flash.read(length, addr);
     const t1 = getTime();
-    if (crc32(readBack) !== crc32(length === this.pageSize ? this.page : this.page.subarray(0, length))) {
+    if (crc32(readBack) !== crc32(length === this.pageSize ? this._page : this._page.subarray(0, length))) {
       throw new Error("flash at 0x" + addr.toString(16) + " reads back other bytes than were written");
     }
     this.flashSeconds += t1 - t0;
-    this.hashStored(readBack, length);
+    this._hashStored(readBack, length);
     this.hashSeconds += getTime() - t1;
-    this.buffered = 0;
+    this._buffered = 0;
   }
 
   /** Adds a page read back from the slot to the hashes; it is stored. */
-  private hashStored(readBack: Uint8Array, length: number): void {
-    this.md5.update(readBack);
-    this.crc.append(crc32(readBack), length);
+  private _hashStored(readBack: Uint8Array, length: number): void {
+    this._md5.update(readBack);
+    this._crc.append(crc32(readBack), length);
     this.stored += length;
   }
 }

@@ -106,55 +106,55 @@ interface ActiveSubscription {
 
 export class MqttClient {
   state: ClientState = "idle";
-  private o: ClientOptions;
-  private keepAlive: number;
-  private decoder: Decoder;
-  private socket: Socket | null = null;
-  private listeners: { [event: string]: Function[] } = {};
-  private subscriptions: ActiveSubscription[] = [];
-  private requests: PendingRequest[] = [];
-  private inflight: Outgoing[] = [];
-  private queue: Outgoing[] = [];
-  private idsInUse: { [id: string]: boolean } = {};
-  private lastId = 0;
-  private attempt = 0;
-  private lastSent = 0;
-  private lastReceived = 0;
-  private pingSent = false;
-  private connackTimer: ReturnType<typeof setTimeout> | undefined;
-  private keepAliveTimer: ReturnType<typeof setInterval> | undefined;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private _o: ClientOptions;
+  private _keepAlive: number;
+  private _decoder: Decoder;
+  private _socket: Socket | null = null;
+  private _listeners: { [event: string]: Function[] } = {};
+  private _subscriptions: ActiveSubscription[] = [];
+  private _requests: PendingRequest[] = [];
+  private _inflight: Outgoing[] = [];
+  private _queue: Outgoing[] = [];
+  private _idsInUse: { [id: string]: boolean } = {};
+  private _lastId = 0;
+  private _attempt = 0;
+  private _lastSent = 0;
+  private _lastReceived = 0;
+  private _pingSent = false;
+  private _connackTimer: ReturnType<typeof setTimeout> | undefined;
+  private _keepAliveTimer: ReturnType<typeof setInterval> | undefined;
+  private _reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ClientOptions) {
-    this.o = options;
-    this.keepAlive = options.keepAlive === undefined ? 60 : options.keepAlive;
-    this.decoder = new Decoder(options.maxPacketSize || 32768);
+    this._o = options;
+    this._keepAlive = options.keepAlive === undefined ? 60 : options.keepAlive;
+    this._decoder = new Decoder(options.maxPacketSize || 32768);
   }
 
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this {
-    (this.listeners[event] = this.listeners[event] || []).push(listener);
+    (this._listeners[event] = this._listeners[event] || []).push(listener);
     return this;
   }
 
   /** Starts connecting; from then on the client reconnects by itself until disconnect(). */
   connect(): void {
-    if (this.state === "idle") this.open();
+    if (this.state === "idle") this._open();
   }
 
   /** Sends DISCONNECT if online, closes, stops reconnecting, and fails what is still pending. */
   disconnect(): void {
-    if (this.state === "online") this.send(encodeDisconnect());
-    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
-    this.drop("disconnect() called");
+    if (this.state === "online") this._send(encodeDisconnect());
+    if (this._reconnectTimer !== undefined) clearTimeout(this._reconnectTimer);
+    this._reconnectTimer = undefined;
+    this._drop("disconnect() called");
     this.state = "idle";
     var gone = mqttError("disconnected", "disconnect() called");
-    var pending = this.inflight.concat(this.queue);
-    var requests = this.requests;
-    this.inflight = [];
-    this.queue = [];
-    this.requests = [];
-    this.idsInUse = {};
+    var pending = this._inflight.concat(this._queue);
+    var requests = this._requests;
+    this._inflight = [];
+    this._queue = [];
+    this._requests = [];
+    this._idsInUse = {};
     for (var i = 0; i < pending.length; i++) pending[i].reject(gone);
     for (var j = 0; j < requests.length; j++) requests[j].fail(gone);
   }
@@ -169,12 +169,12 @@ export class MqttClient {
     return new Promise<void>(function (resolve, reject) {
       var problem = topicNameProblem(topic) || payloadProblem(payload) || (qos && qos !== 1 ? "QoS must be 0 or 1" : null);
       if (problem) return reject(mqttError("invalid argument", problem));
-      if (self.queue.length >= (self.o.maxQueued || 20)) return reject(mqttError("queue full", "publish queue is full"));
-      self.queue.push({
+      if (self._queue.length >= (self._o.maxQueued || 20)) return reject(mqttError("queue full", "publish queue is full"));
+      self._queue.push({
         publish: { topic: topic, payload: payload, qos: qos || 0, retain: !!retain, dup: false },
         resolve: resolve, reject: reject,
       });
-      self.pump();
+      self._pump();
     });
   }
 
@@ -188,14 +188,14 @@ export class MqttClient {
     return new Promise<number>(function (resolve, reject) {
       var problem = topicFilterProblem(filter) || (qos !== 0 && qos !== 1 ? "QoS must be 0 or 1" : null);
       if (problem) return reject(mqttError("invalid argument", problem));
-      self.removeSubscription(filter);
+      self._removeSubscription(filter);
       var sub: ActiveSubscription = { filter: filter, qos: qos, handler: handler, granted: false };
-      self.subscriptions.push(sub);
-      self.request(function (id) {
+      self._subscriptions.push(sub);
+      self._request(function (id) {
         return encodeSubscribe(id, [{ filter: filter, qos: qos }]);
       }, function (granted) {
         if (granted[0] === SUBACK_FAILURE) {
-          if (self.subscriptions.indexOf(sub) >= 0) self.removeSubscription(filter);
+          if (self._subscriptions.indexOf(sub) >= 0) self._removeSubscription(filter);
           return reject(mqttError("subscription refused", "broker refused subscription to " + filter));
         }
         sub.granted = true;
@@ -208,8 +208,8 @@ export class MqttClient {
   unsubscribe(filter: string): Promise<void> {
     var self = this;
     return new Promise<void>(function (resolve, reject) {
-      self.removeSubscription(filter);
-      self.request(function (id) {
+      self._removeSubscription(filter);
+      self._request(function (id) {
         return encodeUnsubscribe(id, [filter]);
       }, function () {
         resolve();
@@ -219,270 +219,270 @@ export class MqttClient {
 
   // ---- Connection life ----
 
-  private open(): void {
+  private _open(): void {
     var self = this;
     this.state = "connecting";
-    this.decoder.reset();
-    this.connackTimer = setTimeout(function () {
-      self.connackTimer = undefined;
-      self.lose("connack timeout", "no CONNACK within " + self.seconds("connackTimeout", 30) + " s");
-    }, this.seconds("connackTimeout", 30) * 1000);
+    this._decoder.reset();
+    this._connackTimer = setTimeout(function () {
+      self._connackTimer = undefined;
+      self._lose("connack timeout", "no CONNACK within " + self._seconds("connackTimeout", 30) + " s");
+    }, this._seconds("connackTimeout", 30) * 1000);
     var socket: Socket;
     try {
-      socket = this.o.transport(function () {
-        if (self.socket === socket) {
-          self.send(encodeConnect({
-            clientId: self.o.clientId, cleanSession: self.o.cleanSession !== false, keepAlive: self.keepAlive,
-            username: self.o.username, password: self.o.password, will: self.o.will,
+      socket = this._o.transport(function () {
+        if (self._socket === socket) {
+          self._send(encodeConnect({
+            clientId: self._o.clientId, cleanSession: self._o.cleanSession !== false, keepAlive: self._keepAlive,
+            username: self._o.username, password: self._o.password, will: self._o.will,
           }));
         }
       });
     } catch (e) {
-      this.socket = null;
-      return this.lose("socket", "cannot open connection: " + ((e as Error).message || e));
+      this._socket = null;
+      return this._lose("socket", "cannot open connection: " + ((e as Error).message || e));
     }
-    this.socket = socket;
+    this._socket = socket;
     // A socket dropped by the client may still report; only the current one is heard.
     socket.on("data", function (data: string) {
-      if (self.socket === socket) self.receive(data);
+      if (self._socket === socket) self._receive(data);
     });
     socket.on("error", function (err: { code?: number; message?: string } | string) {
       var code = typeof err === "object" && err ? err.code : undefined;
-      if (self.socket === socket && code !== TLS_CLOSE_NOTIFY) {
-        self.emit("error", mqttError("socket", "socket error " + (typeof err === "object" && err ? (err.message || code) : err)));
+      if (self._socket === socket && code !== TLS_CLOSE_NOTIFY) {
+        self._emit("error", mqttError("socket", "socket error " + (typeof err === "object" && err ? (err.message || code) : err)));
       }
     });
     socket.on("close", function () {
       // Closed before CONNACK: the broker refused the TLS handshake or the CONNECT.
-      if (self.socket === socket) self.lose(self.state === "connecting" ? "closed before connack" : null, "connection closed");
+      if (self._socket === socket) self._lose(self.state === "connecting" ? "closed before connack" : null, "connection closed");
     });
   }
 
   /** Drops the connection for a reason; reconnects later unless disconnect() was called. */
-  private lose(errorCode: MqttErrorCode | null, reason: string): void {
+  private _lose(errorCode: MqttErrorCode | null, reason: string): void {
     if (this.state === "idle" || this.state === "waiting") return;
-    if (errorCode) this.emit("error", mqttError(errorCode, reason));
+    if (errorCode) this._emit("error", mqttError(errorCode, reason));
     var wasOnline = this.state === "online";
-    this.drop(reason);
-    if (wasOnline) this.emit("offline", reason);
+    this._drop(reason);
+    if (wasOnline) this._emit("offline", reason);
     // A listener may have called disconnect().
     if ((this.state as ClientState) === "idle") return;
     var self = this;
-    var min = this.seconds("reconnectMin", 1);
-    var base = Math.min(this.seconds("reconnectMax", 60), min * Math.pow(2, this.attempt++));
-    var delay = base / 2 + ((this.o.random || Math.random)() * base) / 2;
+    var min = this._seconds("reconnectMin", 1);
+    var base = Math.min(this._seconds("reconnectMax", 60), min * Math.pow(2, this._attempt++));
+    var delay = base / 2 + ((this._o.random || Math.random)() * base) / 2;
     this.state = "waiting";
-    this.reconnectTimer = setTimeout(function () {
-      self.reconnectTimer = undefined;
-      self.open();
+    this._reconnectTimer = setTimeout(function () {
+      self._reconnectTimer = undefined;
+      self._open();
     }, delay * 1000);
   }
 
   /** Closes the current socket, if any, without waiting for it. */
-  private drop(reason: string): void {
-    this.stopConnackTimer();
-    if (this.keepAliveTimer !== undefined) clearInterval(this.keepAliveTimer);
-    this.keepAliveTimer = undefined;
-    var socket = this.socket;
-    this.socket = null;
+  private _drop(reason: string): void {
+    this._stopConnackTimer();
+    if (this._keepAliveTimer !== undefined) clearInterval(this._keepAliveTimer);
+    this._keepAliveTimer = undefined;
+    var socket = this._socket;
+    this._socket = null;
     if (socket) {
       try {
         socket.end();
       } catch (e) {
-        this.emit("error", mqttError("socket", "closing after " + reason + ": " + e));
+        this._emit("error", mqttError("socket", "closing after " + reason + ": " + e));
       }
     }
   }
 
-  private online(sessionPresent: boolean): void {
+  private _online(sessionPresent: boolean): void {
     var self = this;
-    this.stopConnackTimer();
+    this._stopConnackTimer();
     this.state = "online";
-    this.attempt = 0;
-    this.lastReceived = this.o.clock();
-    this.pingSent = false;
-    if (this.keepAlive > 0) {
-      this.keepAliveTimer = setInterval(function () {
-        self.checkLink();
-      }, this.keepAlive * 250);
+    this._attempt = 0;
+    this._lastReceived = this._o.clock();
+    this._pingSent = false;
+    if (this._keepAlive > 0) {
+      this._keepAliveTimer = setInterval(function () {
+        self._checkLink();
+      }, this._keepAlive * 250);
     }
     // A resubscription the last connection did not see acknowledged is stale now.
-    for (var k = this.requests.length - 1; k >= 0; k--) {
-      if (this.requests[k].internal) delete this.idsInUse[this.requests.splice(k, 1)[0].packetId];
+    for (var k = this._requests.length - 1; k >= 0; k--) {
+      if (this._requests[k].internal) delete this._idsInUse[this._requests.splice(k, 1)[0].packetId];
     }
-    if (!sessionPresent) this.resubscribe();
-    for (var i = 0; i < this.requests.length; i++) this.send(this.requests[i].packet);
+    if (!sessionPresent) this._resubscribe();
+    for (var i = 0; i < this._requests.length; i++) this._send(this._requests[i].packet);
     // In order, and marked as possible duplicates (section 4.4).
-    for (var j = 0; j < this.inflight.length; j++) {
-      this.inflight[j].publish.dup = true;
-      this.send(encodePublish(this.inflight[j].publish));
+    for (var j = 0; j < this._inflight.length; j++) {
+      this._inflight[j].publish.dup = true;
+      this._send(encodePublish(this._inflight[j].publish));
     }
-    this.pump();
-    this.emit("connected", { sessionPresent: sessionPresent });
+    this._pump();
+    this._emit("connected", { sessionPresent: sessionPresent });
   }
 
   /** The broker forgot our subscriptions: ask again for those it had granted. */
-  private resubscribe(): void {
+  private _resubscribe(): void {
     var self = this;
     var wanted: Subscription[] = [];
-    for (var i = 0; i < this.subscriptions.length; i++) {
-      if (this.subscriptions[i].granted) wanted.push({ filter: this.subscriptions[i].filter, qos: this.subscriptions[i].qos });
+    for (var i = 0; i < this._subscriptions.length; i++) {
+      if (this._subscriptions[i].granted) wanted.push({ filter: this._subscriptions[i].filter, qos: this._subscriptions[i].qos });
     }
     if (wanted.length === 0) return;
-    this.request(function (id) {
+    this._request(function (id) {
       return encodeSubscribe(id, wanted);
     }, function (granted) {
       for (var k = 0; k < wanted.length; k++) {
         if (granted[k] === SUBACK_FAILURE) {
-          self.removeSubscription(wanted[k].filter);
-          self.emit("error", mqttError("subscription refused", "broker refused resubscription to " + wanted[k].filter));
+          self._removeSubscription(wanted[k].filter);
+          self._emit("error", mqttError("subscription refused", "broker refused resubscription to " + wanted[k].filter));
         }
       }
     }, function () {}, true);
   }
 
   /** Keep-alive: a PINGREQ before the broker's 1x limit; no byte in for 1.5x is a dead link. */
-  private checkLink(): void {
-    var now = this.o.clock();
-    var silentFor = now - this.lastReceived;
-    if (silentFor >= 1.5 * this.keepAlive) {
-      return this.lose("dead link", "nothing received for " + silentFor.toFixed(1) + " s (keep-alive " + this.keepAlive + " s)");
+  private _checkLink(): void {
+    var now = this._o.clock();
+    var silentFor = now - this._lastReceived;
+    if (silentFor >= 1.5 * this._keepAlive) {
+      return this._lose("dead link", "nothing received for " + silentFor.toFixed(1) + " s (keep-alive " + this._keepAlive + " s)");
     }
-    if (!this.pingSent && (now - this.lastSent >= 0.75 * this.keepAlive || silentFor >= 0.75 * this.keepAlive)) {
-      this.pingSent = true;
-      this.send(encodePingreq());
+    if (!this._pingSent && (now - this._lastSent >= 0.75 * this._keepAlive || silentFor >= 0.75 * this._keepAlive)) {
+      this._pingSent = true;
+      this._send(encodePingreq());
     }
   }
 
   // ---- Packets ----
 
-  private send(bytes: string): void {
-    if (!this.socket) return;
-    this.lastSent = this.o.clock();
-    this.socket.write(bytes);
+  private _send(bytes: string): void {
+    if (!this._socket) return;
+    this._lastSent = this._o.clock();
+    this._socket.write(bytes);
   }
 
-  private receive(data: string): void {
-    var socket = this.socket;
-    this.lastReceived = this.o.clock();
-    var result = this.decoder.feed(data);
-    for (var i = 0; i < result.packets.length && this.socket === socket; i++) this.handle(result.packets[i]);
-    if (result.error && this.socket === socket) {
-      this.lose("protocol", "protocol error (" + result.error.code + "): " + result.error.message);
+  private _receive(data: string): void {
+    var socket = this._socket;
+    this._lastReceived = this._o.clock();
+    var result = this._decoder.feed(data);
+    for (var i = 0; i < result.packets.length && this._socket === socket; i++) this._handle(result.packets[i]);
+    if (result.error && this._socket === socket) {
+      this._lose("protocol", "protocol error (" + result.error.code + "): " + result.error.message);
     }
   }
 
-  private handle(p: IncomingPacket): void {
+  private _handle(p: IncomingPacket): void {
     if (this.state === "connecting") {
-      if (p.type !== "connack") return this.lose("protocol", "broker sent " + p.type + " before CONNACK");
+      if (p.type !== "connack") return this._lose("protocol", "broker sent " + p.type + " before CONNACK");
       if (p.returnCode) {
-        return this.lose("connection refused", "broker refused the connection: " + CONNACK_REASONS[p.returnCode]);
+        return this._lose("connection refused", "broker refused the connection: " + CONNACK_REASONS[p.returnCode]);
       }
-      return this.online(p.sessionPresent);
+      return this._online(p.sessionPresent);
     }
     switch (p.type) {
       case "connack":
-        return this.lose("protocol", "second CONNACK");
+        return this._lose("protocol", "second CONNACK");
       case "publish":
-        this.dispatch(p);
-        if (p.qos === 1) this.send(encodePuback(p.packetId));
+        this._dispatch(p);
+        if (p.qos === 1) this._send(encodePuback(p.packetId));
         return;
       case "puback":
-        for (var i = 0; i < this.inflight.length; i++) {
-          if (this.inflight[i].publish.packetId === p.packetId) {
-            var done = this.inflight.splice(i, 1)[0];
-            delete this.idsInUse[p.packetId];
+        for (var i = 0; i < this._inflight.length; i++) {
+          if (this._inflight[i].publish.packetId === p.packetId) {
+            var done = this._inflight.splice(i, 1)[0];
+            delete this._idsInUse[p.packetId];
             done.resolve();
-            return this.pump();
+            return this._pump();
           }
         }
         return; // a late duplicate acknowledgement
       case "suback":
       case "unsuback":
-        for (var j = 0; j < this.requests.length; j++) {
-          if (this.requests[j].packetId === p.packetId) {
-            var request = this.requests.splice(j, 1)[0];
-            delete this.idsInUse[p.packetId];
+        for (var j = 0; j < this._requests.length; j++) {
+          if (this._requests[j].packetId === p.packetId) {
+            var request = this._requests.splice(j, 1)[0];
+            delete this._idsInUse[p.packetId];
             return request.done(p.type === "suback" ? p.granted : []);
           }
         }
         return;
       case "pingresp":
-        this.pingSent = false;
+        this._pingSent = false;
         return;
     }
   }
 
-  private dispatch(p: Publish): void {
-    this.emit("message", p.topic, p.payload, p);
+  private _dispatch(p: Publish): void {
+    this._emit("message", p.topic, p.payload, p);
     // A copy: a handler may (un)subscribe.
-    var subs = this.subscriptions.slice();
+    var subs = this._subscriptions.slice();
     for (var i = 0; i < subs.length; i++) {
       var handler = subs[i].handler;
-      if (handler && topicMatches(subs[i].filter, p.topic)) this.call(handler, [p.topic, p.payload, p], true);
+      if (handler && topicMatches(subs[i].filter, p.topic)) this._call(handler, [p.topic, p.payload, p], true);
     }
   }
 
   /** Sends queued publishes while online and the in-flight window has room. */
-  private pump(): void {
-    while (this.state === "online" && this.queue.length > 0) {
-      var next = this.queue[0];
+  private _pump(): void {
+    while (this.state === "online" && this._queue.length > 0) {
+      var next = this._queue[0];
       if (next.publish.qos === 1) {
-        if (this.inflight.length >= (this.o.maxInflight || 10)) return;
-        next.publish.packetId = this.newPacketId();
-        this.inflight.push(next);
+        if (this._inflight.length >= (this._o.maxInflight || 10)) return;
+        next.publish.packetId = this._newPacketId();
+        this._inflight.push(next);
       }
-      this.queue.shift();
-      this.send(encodePublish(next.publish));
+      this._queue.shift();
+      this._send(encodePublish(next.publish));
       if (next.publish.qos === 0) next.resolve();
     }
   }
 
-  private request(encode: (packetId: number) => string, done: (granted: number[]) => void, fail: (e: MqttError) => void, internal?: boolean): void {
-    var id = this.newPacketId();
+  private _request(encode: (packetId: number) => string, done: (granted: number[]) => void, fail: (e: MqttError) => void, internal?: boolean): void {
+    var id = this._newPacketId();
     var r: PendingRequest = { packetId: id, packet: encode(id), done: done, fail: fail, internal: !!internal };
-    this.requests.push(r);
-    if (this.state === "online") this.send(r.packet);
+    this._requests.push(r);
+    if (this.state === "online") this._send(r.packet);
   }
 
-  private removeSubscription(filter: string): void {
-    for (var i = 0; i < this.subscriptions.length; i++) {
-      if (this.subscriptions[i].filter === filter) this.subscriptions.splice(i--, 1);
+  private _removeSubscription(filter: string): void {
+    for (var i = 0; i < this._subscriptions.length; i++) {
+      if (this._subscriptions[i].filter === filter) this._subscriptions.splice(i--, 1);
     }
   }
 
   /** 1..65535, never one still awaiting its acknowledgement. */
-  private newPacketId(): number {
+  private _newPacketId(): number {
     do {
-      this.lastId = (this.lastId % 65535) + 1;
-    } while (this.idsInUse[this.lastId]);
-    this.idsInUse[this.lastId] = true;
-    return this.lastId;
+      this._lastId = (this._lastId % 65535) + 1;
+    } while (this._idsInUse[this._lastId]);
+    this._idsInUse[this._lastId] = true;
+    return this._lastId;
   }
 
   /** The interpreter throws on clearTimeout(undefined). */
-  private stopConnackTimer(): void {
-    if (this.connackTimer !== undefined) clearTimeout(this.connackTimer);
-    this.connackTimer = undefined;
+  private _stopConnackTimer(): void {
+    if (this._connackTimer !== undefined) clearTimeout(this._connackTimer);
+    this._connackTimer = undefined;
   }
 
-  private seconds(name: "connackTimeout" | "reconnectMin" | "reconnectMax", fallback: number): number {
-    var value = this.o[name];
+  private _seconds(name: "connackTimeout" | "reconnectMin" | "reconnectMax", fallback: number): number {
+    var value = this._o[name];
     return value === undefined ? fallback : value;
   }
 
-  private emit(event: keyof ClientEvents, a?: any, b?: any, c?: any): void {
-    var list = this.listeners[event];
+  private _emit(event: keyof ClientEvents, a?: any, b?: any, c?: any): void {
+    var list = this._listeners[event];
     if (!list) return;
-    for (var i = 0; i < list.length; i++) this.call(list[i], [a, b, c], event !== "error");
+    for (var i = 0; i < list.length; i++) this._call(list[i], [a, b, c], event !== "error");
   }
 
   /** Runs a user callback; what it throws is reported (unless by an error listener), never thrown into a socket callback. */
-  private call(f: Function, args: any[], report?: boolean): void {
+  private _call(f: Function, args: any[], report?: boolean): void {
     try {
       f(args[0], args[1], args[2]);
     } catch (e) {
-      if (report !== false) this.emit("error", mqttError("callback", "a callback threw: " + ((e as Error).message || e)));
+      if (report !== false) this._emit("error", mqttError("callback", "a callback threw: " + ((e as Error).message || e)));
     }
   }
 }

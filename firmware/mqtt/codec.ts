@@ -240,41 +240,41 @@ export interface DecodeResult {
  * header says so, so it never buffers more than maxPacketSize bytes.
  */
 export class Decoder {
-  private parts: string[] = [];
-  private size = 0;
+  private _parts: string[] = [];
+  private _size = 0;
   /** Bytes the partial packet needs in all, once its header is known. */
-  private need = 0;
-  private failure: ProtocolError | null = null;
+  private _need = 0;
+  private _failure: ProtocolError | null = null;
 
-  constructor(private maxPacketSize: number) {}
+  constructor(private _maxPacketSize: number) {}
 
   /** Bytes held between calls: a partial packet. */
   buffered(): number {
-    return this.size;
+    return this._size;
   }
 
   /** Forgets everything, for a new connection. */
   reset(): void {
-    this.parts = [];
-    this.size = 0;
-    this.need = 0;
-    this.failure = null;
+    this._parts = [];
+    this._size = 0;
+    this._need = 0;
+    this._failure = null;
   }
 
   feed(chunk: string): DecodeResult {
     var packets: IncomingPacket[] = [];
-    if (this.failure) return { packets: packets, error: this.failure };
-    this.parts.push(chunk);
-    this.size += chunk.length;
+    if (this._failure) return { packets: packets, error: this._failure };
+    this._parts.push(chunk);
+    this._size += chunk.length;
     // A large packet arriving in small chunks is joined once, not once per chunk.
-    if (this.size < this.need) return { packets: packets, error: null };
-    var buf = this.parts.join("");
+    if (this._size < this._need) return { packets: packets, error: null };
+    var buf = this._parts.join("");
     var pos = 0;
-    this.need = 0;
+    this._need = 0;
     while (pos < buf.length) {
       var first = buf.charCodeAt(pos);
       var problem = firstByteProblem(first);
-      if (problem) return this.fail(packets, problem);
+      if (problem) return this._fail(packets, problem);
       // Remaining length: 1 to 4 bytes, 7 bits each, low first (section 2.2.3).
       var length = 0;
       var multiplier = 1;
@@ -290,33 +290,33 @@ export class Decoder {
         }
       }
       if (!complete) {
-        if (at === pos + 5) return this.fail(packets, fail("bad remaining length", "remaining length longer than 4 bytes"));
+        if (at === pos + 5) return this._fail(packets, fail("bad remaining length", "remaining length longer than 4 bytes"));
         break;
       }
       var total = at - pos + length;
-      if (total > this.maxPacketSize) {
-        return this.fail(packets, fail("packet too long", NAMES[first >> 4] + " of " + total + " bytes, over " + this.maxPacketSize));
+      if (total > this._maxPacketSize) {
+        return this._fail(packets, fail("packet too long", NAMES[first >> 4] + " of " + total + " bytes, over " + this._maxPacketSize));
       }
       if (buf.length - pos < total) {
-        this.need = total;
+        this._need = total;
         break;
       }
       var packet = decodeBody(first, buf.substring(at, pos + total));
-      if (packet.type === "error") return this.fail(packets, packet);
+      if (packet.type === "error") return this._fail(packets, packet);
       packets.push(packet);
       pos += total;
     }
     var rest = buf.substring(pos);
-    this.parts = rest ? [rest] : [];
-    this.size = rest.length;
+    this._parts = rest ? [rest] : [];
+    this._size = rest.length;
     return { packets: packets, error: null };
   }
 
-  private fail(packets: IncomingPacket[], error: ProtocolError): DecodeResult {
-    this.parts = [];
-    this.size = 0;
-    this.need = 0;
-    this.failure = error;
+  private _fail(packets: IncomingPacket[], error: ProtocolError): DecodeResult {
+    this._parts = [];
+    this._size = 0;
+    this._need = 0;
+    this._failure = error;
     return { packets: packets, error: error };
   }
 }

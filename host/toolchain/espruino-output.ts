@@ -8,6 +8,14 @@ import { fillArrayHoles } from "./array-holes.ts";
 import { checkEspruinoCompat } from "./gate.ts";
 
 /**
+ * Private members are spelled with a leading underscore in firmware/ (the
+ * style in the README): the minifier renames them, as it renames local
+ * names. Two underscores (globals such as __fotaBoot, shared between images)
+ * are left alone.
+ */
+export const PRIVATE_MEMBER = /^_[a-zA-Z]/;
+
+/**
  * The terser settings every shipped image and every conformance case is built
  * with. `hoist_funs` is not optional: the interpreter does not hoist function
  * declarations, and tslib's async helpers call functions declared below.
@@ -18,7 +26,7 @@ export function terserOptions(shrink: boolean): MinifyOptions {
   return {
     ecma: 5,
     compress: shrink ? { hoist_funs: true, inline: 1, passes: 2 } : { defaults: false, hoist_funs: true },
-    mangle: shrink,
+    mangle: shrink ? { properties: { regex: PRIVATE_MEMBER } } : false,
     format: { ascii_only: true, beautify: !shrink, comments: false },
     sourceMap: true,
   };
