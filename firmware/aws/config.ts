@@ -4,11 +4,10 @@
 //              "thingName": "...", "wifi": {"ssid": "...", "password": "..."}}
 //   aws.crt   the thing's certificate, DER bytes
 //   aws.key   its private key, DER bytes
-//   aws.ca    the server's root CA, DER bytes (optional: Amazon Root CA 1)
+//   aws.ca    the server's root CA, DER bytes (fota flash writes Amazon Root CA 1
+//             unless the device file names another)
 // DER is kept as raw bytes in files of their own: Storage.read returns them
 // without copying into RAM, and they go to require("tls") as they are.
-import { AMAZON_ROOT_CA_1 } from "./amazon-root-ca";
-
 export var CONFIG_FILE = "aws.json";
 export var CERT_FILE = "aws.crt";
 export var KEY_FILE = "aws.key";
@@ -82,8 +81,7 @@ export function parseConfig(storage: StorageReader): ConfigResult {
   }
   var cert = derFile(CERT_FILE, storage.read(CERT_FILE), problems);
   var key = derFile(KEY_FILE, storage.read(KEY_FILE), problems);
-  var caBytes = storage.read(CA_FILE);
-  var ca = caBytes === undefined ? atob(AMAZON_ROOT_CA_1) : derFile(CA_FILE, caBytes, problems);
+  var ca = derFile(CA_FILE, storage.read(CA_FILE), problems);
   if (problems.length > 0) return { ok: false, problems: problems };
   var config: AwsConfig = {
     endpoint: s.endpoint, port: s.port || 8883, thingName: s.thingName,

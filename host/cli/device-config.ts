@@ -3,6 +3,7 @@
 // board it becomes the Storage files firmware/aws/config.ts reads.
 import { readFileSync } from "node:fs";
 import { fail } from "./errors.ts";
+import { AMAZON_ROOT_CA_1 } from "./amazon-root-ca.ts";
 
 export interface DeviceConfigFile {
   thingName: string;
@@ -12,7 +13,7 @@ export interface DeviceConfigFile {
   /** base64 of the DER certificate and (PKCS#1) key. */
   certDerB64: string;
   keyDerB64: string;
-  /** base64 of the DER CA certificate; absent: the firmware's Amazon Root CA 1. */
+  /** base64 of the DER CA certificate of the MQTT endpoint; absent: Amazon Root CA 1 (AWS IoT's ATS endpoints). */
   caDerB64?: string;
   /** The ESP32's Wi-Fi; fill in before flashing a real board. */
   wifi?: { ssid: string; password: string };
@@ -44,7 +45,7 @@ export function storageFiles(config: DeviceConfigFile): Record<string, Buffer> {
     "aws.json": Buffer.from(JSON.stringify(settings)),
     "aws.crt": Buffer.from(config.certDerB64, "base64"),
     "aws.key": Buffer.from(config.keyDerB64, "base64"),
+    "aws.ca": Buffer.from(config.caDerB64 ?? AMAZON_ROOT_CA_1, "base64"),
   };
-  if (config.caDerB64) files["aws.ca"] = Buffer.from(config.caDerB64, "base64");
   return files;
 }

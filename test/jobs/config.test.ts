@@ -28,7 +28,7 @@ async function boot(files: Record<string, string>): Promise<string[]> {
 
 test("nothing provisioned: one line naming every missing file", async () => {
   assert.deepEqual(await boot({}), [
-    "AWS IoT configuration unusable: aws.json is missing; aws.crt is missing; aws.key is missing",
+    "AWS IoT configuration unusable: aws.json is missing; aws.crt is missing; aws.key is missing; aws.ca is missing",
     "checked true true",
   ]);
 });
@@ -55,26 +55,17 @@ test("malformed settings and DER files: each problem named, once", async () => {
   assert.deepEqual((await boot({ ...good, "aws.json": "{}" }))[0], "AWS IoT configuration unusable: endpoint is missing; thingName is missing");
 });
 
-test("a complete configuration is silent; without aws.ca the Amazon root CA is used", async () => {
+test("a complete configuration is silent", async () => {
   const creds = await bench.registry.registerDevice("config-ok");
-  const files = configFiles(bench, creds);
-  assert.deepEqual(await boot(files), ["checked false false"]);
-  delete files["aws.ca"];
-  assert.deepEqual(await boot(files), ["checked false false"]);
+  assert.deepEqual(await boot(configFiles(bench, creds)), ["checked false false"]);
 });
 
-test("the built-in CA is Amazon Root CA 1, the RSA root of AWS IoT's ATS endpoints", async () => {
+test("fota flash writes Amazon Root CA 1, the RSA root of AWS IoT's ATS endpoints, when the device file names no CA", async () => {
   const { X509Certificate } = await import("node:crypto");
   const { rootCertificates } = await import("node:tls");
-  const { parseConfig } = await import("../../firmware/aws/config.ts");
-  const creds = await bench.registry.registerDevice("config-ca");
-  const files = configFiles(bench, creds);
-  delete files["aws.ca"];
-  const result = parseConfig({ read: (name) => files[name] });
-  assert.ok(result.ok);
-  const ca = new X509Certificate(Buffer.from(result.config.ca, "latin1"));
+  const { storageFiles } = await import("../../host/cli/device-config.ts");
+  const files = storageFiles({ thingName: "t", endpoint: "x-ats.iot.eu-west-1.amazonaws.com", port: 8883, certDerB64: "", keyDerB64: "" });
+  const ca = new X509Certificate(files["aws.ca"]);
   assert.equal(ca.subject, "C=US\nO=Amazon\nCN=Amazon Root CA 1");
   assert.ok(rootCertificates.some((pem) => new X509Certificate(pem).fingerprint256 === ca.fingerprint256), "the same certificate as Node's root store");
-  assert.equal(result.config.port, bench.port);
-  assert.equal(result.config.thingName, "config-ca");
 });
