@@ -6,6 +6,7 @@ import { type BoardFile, loadBoard, listBoards } from "./board.ts";
 import { espruinoTslib } from "./espruino-tslib.ts";
 import { espruinoOutput, type OutputOptions } from "./espruino-output.ts";
 import { virtualBuild } from "./virtual-build.ts";
+import { formatBreakdown } from "./size-breakdown.ts";
 
 /** Device entry points: image name → source. */
 export const IMAGES: Record<string, string> = {
@@ -64,8 +65,11 @@ export function rollupConfigs(settings: BuildSettings): RollupOptions[] {
           firmwareVersion: settings.firmwareVersion,
           shrink: settings.shrink,
           budget: board.imageBudget[image] ? { [`${image}.js`]: board.imageBudget[image] } : {},
-          onSize: (file, bytes, limit) =>
-            console.log(`${boardName}/${file}: ${bytes} bytes${limit ? ` (budget ${limit}, ${Math.round((100 * bytes) / limit)}%)` : ""}`),
+          onSize: (file, bytes, limit, modules) =>
+            console.log(
+              `${boardName}/${file}: ${bytes} bytes${limit ? ` (budget ${limit}, ${Math.round((100 * bytes) / limit)}%)` : ""}\n` +
+                `  ${formatBreakdown(modules)}`,
+            ),
         }),
         output: {
           file: `${settings.outDir}/${boardName}/${image}.js`,

@@ -6,6 +6,7 @@ import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import type { Plugin, OutputChunk } from "rollup";
 import { fillArrayHoles } from "./array-holes.ts";
 import { checkEspruinoCompat } from "./gate.ts";
+import { sizeBreakdown, type ModuleBytes } from "./size-breakdown.ts";
 
 /**
  * Private members are spelled with a leading underscore in firmware/ (the
@@ -43,8 +44,8 @@ export interface OutputOptions {
   shrink: boolean;
   /** Largest allowed size in bytes of each named output file (e.g. "app.js"). */
   budget: Record<string, number>;
-  /** Called once per written image with its size. */
-  onSize?: (fileName: string, bytes: number, budget: number | undefined) => void;
+  /** Called once per written image with its size, and what each source module adds to it. */
+  onSize?: (fileName: string, bytes: number, budget: number | undefined, modules: ModuleBytes[]) => void;
 }
 
 export function espruinoOutput(options: OutputOptions): Plugin {
@@ -63,7 +64,7 @@ export function espruinoOutput(options: OutputOptions): Plugin {
         }
         const bytes = Buffer.byteLength(file.code, "latin1");
         const limit = options.budget[file.fileName];
-        options.onSize?.(file.fileName, bytes, limit);
+        options.onSize?.(file.fileName, bytes, limit, file.map ? sizeBreakdown(file.code, file.map as never) : []);
         if (limit !== undefined && bytes > limit) {
           this.error(`${file.fileName} is ${bytes} bytes, over its budget of ${limit} bytes`);
         }

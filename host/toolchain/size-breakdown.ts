@@ -1,0 +1,42 @@
+// What each firmware module adds to an image: every byte of the minified
+// image is charged to the source module its source map names (bytes the map
+// names no source for, the bundle's own glue, go to "(bundle)").
+import { TraceMap, eachMapping } from "@jridgewell/trace-mapping";
+
+export interface ModuleBytes {
+  module: string;
+  bytes: number;
+}
+
+export function sizeBreakdown(code: string, map: ConstructorParameters<typeof TraceMap>[0]): ModuleBytes[] {
+  const lineStarts = [0];
+  for (let i = 0; i < code.length; i++) if (code.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  const marks: { at: number; module: string }[] = [];
+  const trace = new TraceMap(map);
+  eachMapping(trace, (m) => {
+    marks.push({ at: lineStarts[m.generatedLine - 1] + m.generatedColumn, module: m.source ? shortName(m.source) : "(bundle)" });
+  });
+  marks.sort((a, b) => a.at - b.at);
+  const bytes: Record<string, number> = {};
+  if (marks.length === 0 || marks[0].at > 0) bytes["(bundle)"] = marks.length === 0 ? code.length : marks[0].at;
+  marks.forEach((mark, i) => {
+    const end = i + 1 < marks.length ? marks[i + 1].at : code.length;
+    bytes[mark.module] = (bytes[mark.module] ?? 0) + end - mark.at;
+  });
+  return Object.entries(bytes)
+    .map(([module, n]) => ({ module, bytes: n }))
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
+/** "fota/download" for ../../firmware/fota/download.ts (sources are relative to the image's folder). */
+function shortName(source: string): string {
+  return source.replace(/^(\.\.\/)+/, "").replace(/^firmware\//, "").replace(/\.ts$/, "");
+}
+
+/** "mqtt/client 6.6K, aws/jobs 6.5K, ..." (modules under 50 bytes left out). */
+export function formatBreakdown(modules: ModuleBytes[]): string {
+  return modules
+    .filter((m) => m.bytes >= 50)
+    .map((m) => `${m.module} ${(m.bytes / 1024).toFixed(1)}K`)
+    .join(", ");
+}
