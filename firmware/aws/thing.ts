@@ -57,8 +57,19 @@ export class Thing {
     });
   }
 
-  disconnect(): void {
-    this.mqtt.disconnect();
+  /**
+   * Closes the connection and stops reconnecting. Resolves once it is gone
+   * (at most `timeoutSeconds` later, default 5), so its memory is free.
+   */
+  disconnect(timeoutSeconds?: number): Promise<void> {
+    var mqtt = this.mqtt;
+    return new Promise<void>(function (resolve) {
+      var timer = setTimeout(resolve, (timeoutSeconds || 5) * 1000);
+      mqtt.disconnect(function () {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   get online(): boolean {

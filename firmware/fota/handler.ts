@@ -13,7 +13,7 @@
 import { Job, Jobs, FAILED, IN_PROGRESS, REJECTED, SUCCEEDED, DETAILS_VALUE_MAX, type StatusDetails } from "../aws/jobs";
 import { bootRecord } from "../boot/context";
 import { confirm, reset, status, test } from "./fota";
-import { install, checkDocument, resumePoint } from "./update";
+import { load as loadEngine } from "virtual:fota-engine";
 
 export interface FotaJobsOptions {
   /** Ask for pending jobs even without a notification (right after connecting). */
@@ -113,20 +113,23 @@ function settle(jobs: Jobs, job: Job, o: FotaJobsOptions): Promise<FotaOutcome> 
   return job.update(FAILED, details({ reason: reason, runningSlot: String(now.slot) })).then(() => "handled" as const);
 }
 
-/** A QUEUED FOTA job, or one whose download a restart cut: check, download (or resume), verify, trial. */
+/**
+ * A QUEUED FOTA job, or one whose download a restart cut: check, download (or
+ * resume), verify, trial. The engine exists only while this runs.
+ */
 function runUpdate(jobs: Jobs, job: Job, o: FotaJobsOptions): Promise<FotaOutcome> {
-  const check = checkDocument(job.document);
+  const engine = loadEngine();
+  const check = engine.checkDocument(job.document);
   if (!check.ok) return job.update(FAILED, details({ reason: check.reason })).then(() => "handled" as const);
   const document = check.document;
   const slot = document.bc_idx;
   const disconnect = o.disconnectMqtt !== false;
-  const resumeFrom = resumePoint(document, job.jobId);
+  const resumeFrom = engine.resumePoint(document, job.jobId);
   return job
     .update(IN_PROGRESS, details({ step: resumeFrom > 0 ? "downloading, resumed at " + resumeFrom + " bytes" : "downloading", slot: String(slot) }))
-    .then(() => {
-      if (disconnect) jobs.thing.disconnect();
-      return install(document, { jobId: job.jobId, ca: o.ca, progress: o.progress });
-    })
+    // The download's TLS connection opens once MQTT's is gone: one at a time.
+    .then(() => (disconnect ? jobs.thing.disconnect() : undefined))
+    .then(() => engine.install(document, { jobId: job.jobId, ca: o.ca, progress: o.progress }))
     .then((result) => {
       const back = disconnect ? jobs.thing.connect(o.reconnectTimeoutS || 60) : Promise.resolve();
       return back.then((): Promise<FotaOutcome> => {

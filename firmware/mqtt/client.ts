@@ -141,11 +141,19 @@ export class MqttClient {
     if (this.state === "idle") this._open();
   }
 
-  /** Sends DISCONNECT if online, closes, stops reconnecting, and fails what is still pending. */
-  disconnect(): void {
+  /**
+   * Sends DISCONNECT if online, closes, stops reconnecting, and fails what is
+   * still pending. `closed` is called once the connection is gone (its socket
+   * closed, so its TLS buffers are free), or at once when there was none.
+   */
+  disconnect(closed?: () => void): void {
     if (this.state === "online") this._send(encodeDisconnect());
     if (this._reconnectTimer !== undefined) clearTimeout(this._reconnectTimer);
     this._reconnectTimer = undefined;
+    if (closed) {
+      if (this._socket) this._socket.on("close", closed);
+      else closed();
+    }
     this._drop("disconnect() called");
     this.state = "idle";
     var gone = mqttError("disconnected", "disconnect() called");

@@ -6,7 +6,7 @@
 export interface Socket {
   /** Bytes as a byte string; held by the socket until it can send them. */
   write(data: string): unknown;
-  /** Closes the connection; the client does not wait for `close` after it. */
+  /** Closes the connection; `close` follows once it is gone. */
   end(): void;
   /** "data" (byte string), "error" ({code, message}), "close" (no argument). */
   on(event: string, callback: (arg?: any) => void): void;

@@ -159,3 +159,8 @@ declare module "virtual:build" {
   export const growPoolTo: number;
   export const firmwareVersion: string;
 }
+
+/** The FOTA engine, created when called (host/toolchain/on-demand.ts). */
+declare module "virtual:fota-engine" {
+  export function load(): typeof import("../fota/engine");
+}

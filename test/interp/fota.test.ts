@@ -51,6 +51,22 @@ interface Memory {
   free: number;
 }
 
+/**
+ * What one TLS connection to the broker takes of the Linux build's pool: its
+ * mbedtls buffers come from the variable pool there (libs/crypto/mbedtls/config.h:
+ * jsvMalloc), while the ESP32 build links ESP-IDF's mbedtls, which allocates
+ * from the IDF heap (make/crypto/ESP32_IDF4.make builds none of its own).
+ */
+async function tlsCost(board: InterpreterBoard, port: number): Promise<number> {
+  const mark = board.lines.length;
+  board.type(
+    `(function(){var S=require("Storage"),u=process.memory().usage,s=require("tls").connect({host:"localhost",port:${port},ca:S.read("aws.ca"),key:S.read("aws.key"),cert:S.read("aws.crt")},function(){` +
+      `setTimeout(function(){print("tls cost "+(process.memory().usage-u));s.end();},1500);});})()`,
+  );
+  const line = await board.waitFor(/^tls cost -?\d+$/, 20_000, mark);
+  return Number(line.slice("tls cost ".length));
+}
+
 /** Asks the board for process.memory(). */
 async function memory(board: InterpreterBoard): Promise<Memory> {
   const mark = board.lines.length;
@@ -153,7 +169,10 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     const start = layout.slots[1].start - layout.flash.start;
     assert.equal(readFileSync(join(dir, FLASH_FILE)).subarray(start, start + images.v2.length).toString("latin1"), images.v2);
     console.log(`  job ${jobId} SUCCEEDED ${jobSeconds.toFixed(1)} s after CreateJob (image ${images.v2.length} bytes); ms after CreateJob ${JSON.stringify(seen)}; ${board.boots} interpreter starts; ${Date.now() - started} ms in all`);
+    const tls = await tlsCost(board, bench.mqtt.port);
+    const peak = Math.max(...Object.values(peaks));
     console.log(`  pool usage in variables: v1 connected ${atV1.usage} of ${atV1.total}; peaks while the job ran ${JSON.stringify(peaks)}; v2 confirmed ${atV2.usage} of ${atV2.total}`);
+    console.log(`  one TLS connection takes ${tls} of them on this build (the ESP32's TLS memory is not in its pool): without it, v1 connected ${atV1.usage - tls}, peak ${peak - tls}, v2 confirmed ${atV2.usage - tls}`);
   } finally {
     await board?.stop();
     await bench?.stop();
