@@ -3,7 +3,7 @@
 // Writes NAME.key.pem (mode 0600) and NAME.pub.pem, never over existing files.
 import { parseFlags } from "./args.ts";
 import { fail } from "./errors.ts";
-import { createKeyPair, KeyError, KEY_SIZES, type CreatedKeyPair, type KeySize } from "../signing/keys.ts";
+import { createKeyPair, SigningError, KEY_SIZES, type CreatedKeyPair, type KeySize } from "../signing/keys.ts";
 
 export const KEYS_CREATE_USAGE = `fota keys create [--bits ${KEY_SIZES.join("|")}] [--out NAME]`;
 const DEFAULT_NAME = "fota-signing";
@@ -18,7 +18,7 @@ export function keysCreate(argv: string[], log: (line: string) => void = console
   try {
     pair = createKeyPair(name, bits as KeySize);
   } catch (e) {
-    if (e instanceof KeyError) fail(e.message);
+    if (e instanceof SigningError) fail(e.message);
     throw e;
   }
   log(`RSA-${pair.bits} key ${pair.keyId}: private key ${pair.privatePath} (mode 0600, keep it on this machine), public key ${pair.publicPath} (for fota flash)`);

@@ -9,8 +9,8 @@ import { keyIdOf, trustAnchorText } from "../../firmware/fota/manifest.ts";
 export const KEY_SIZES = [2048, 3072] as const;
 export type KeySize = (typeof KEY_SIZES)[number];
 
-/** A key the signer or the board cannot use, or a file it cannot read or write: said in one sentence. */
-export class KeyError extends Error {}
+/** What stops signing, said in one sentence: a key the board cannot use, a key file that cannot be read or written, something no board accepts signed. */
+export class SigningError extends Error {}
 
 export interface PublicKeyInfo {
   bits: KeySize;
@@ -21,12 +21,12 @@ export interface PublicKeyInfo {
 
 /** The public half of a key object (public or private), checked against docs/signing.md. */
 export function publicKeyInfo(key: KeyObject, source: string): PublicKeyInfo {
-  if (key.asymmetricKeyType !== "rsa") throw new KeyError(`${source} is not an RSA key (it is ${key.asymmetricKeyType ?? "not asymmetric"})`);
+  if (key.asymmetricKeyType !== "rsa") throw new SigningError(`${source} is not an RSA key (it is ${key.asymmetricKeyType ?? "not asymmetric"})`);
   const jwk = (key.type === "public" ? key : createPublicKey(key)).export({ format: "jwk" });
   const modulus = new Uint8Array(Buffer.from(jwk.n!, "base64url"));
   const bits = modulus.length * 8;
-  if (jwk.e !== "AQAB") throw new KeyError(`${source}: the public exponent must be 65537`);
-  if (!(KEY_SIZES as readonly number[]).includes(bits) || modulus[0] < 0x80) throw new KeyError(`${source}: the key must be RSA-2048 or RSA-3072, not ${key.asymmetricKeyDetails?.modulusLength ?? bits} bits`);
+  if (jwk.e !== "AQAB") throw new SigningError(`${source}: the public exponent must be 65537`);
+  if (!(KEY_SIZES as readonly number[]).includes(bits) || modulus[0] < 0x80) throw new SigningError(`${source}: the key must be RSA-2048 or RSA-3072, not ${key.asymmetricKeyDetails?.modulusLength ?? bits} bits`);
   return { bits: bits as KeySize, modulus, keyId: keyIdOf(modulus) };
 }
 
@@ -34,7 +34,7 @@ function readKeyFile(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    throw new KeyError(`cannot read the key ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new SigningError(`cannot read the key ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
 
@@ -43,8 +43,8 @@ export function readPrivateKey(path: string): { key: KeyObject; info: PublicKeyI
   try {
     key = createPrivateKey(readKeyFile(path));
   } catch (e) {
-    if (e instanceof KeyError) throw e;
-    throw new KeyError(`${path} is not a PEM private key (fota keys create writes NAME.key.pem)`);
+    if (e instanceof SigningError) throw e;
+    throw new SigningError(`${path} is not a PEM private key (fota keys create writes NAME.key.pem)`);
   }
   return { key, info: publicKeyInfo(key, path) };
 }
@@ -55,8 +55,8 @@ export function readPublicKey(path: string): PublicKeyInfo {
   try {
     key = createPublicKey(readKeyFile(path));
   } catch (e) {
-    if (e instanceof KeyError) throw e;
-    throw new KeyError(`${path} is not a PEM public key (fota keys create writes NAME.pub.pem)`);
+    if (e instanceof SigningError) throw e;
+    throw new SigningError(`${path} is not a PEM public key (fota keys create writes NAME.pub.pem)`);
   }
   return publicKeyInfo(key, path);
 }
@@ -72,7 +72,7 @@ function writeNew(path: string, text: string, mode: number): void {
     fd = openSync(path, "wx", mode);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new KeyError(code === "EEXIST" ? existsMessage(path) : `cannot write ${path}: ${code ?? (e as Error).message}`);
+    throw new SigningError(code === "EEXIST" ? existsMessage(path) : `cannot write ${path}: ${code ?? (e as Error).message}`);
   }
   try {
     writeSync(fd, text);
@@ -91,7 +91,7 @@ export function createKeyPair(name: string, bits: KeySize = 2048): CreatedKeyPai
   const privatePath = `${name}.key.pem`;
   const publicPath = `${name}.pub.pem`;
   // Both checked before the slow key generation; writeNew checks again, atomically.
-  for (const path of [privatePath, publicPath]) if (existsSync(path)) throw new KeyError(existsMessage(path));
+  for (const path of [privatePath, publicPath]) if (existsSync(path)) throw new SigningError(existsMessage(path));
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: bits, publicExponent: 65537 });
   writeNew(privatePath, privateKey.export({ format: "pem", type: "pkcs8" }) as string, 0o600);
   writeNew(publicPath, publicKey.export({ format: "pem", type: "spki" }) as string, 0o644);

@@ -6,7 +6,7 @@ import { sign } from "node:crypto";
 import "./host-crypto.ts";
 import { hashList } from "../../firmware/crypto/hash-list.ts";
 import { manifestText, isManifestVersion, isSecurityCounter, COUNTER_MAX, VERSION_MAX_LENGTH, type SignatureFields } from "../../firmware/fota/manifest.ts";
-import { KeyError, readPrivateKey } from "./keys.ts";
+import { SigningError, readPrivateKey } from "./keys.ts";
 
 export interface SignRequest {
   /** The board file's name (boards/<name>.json), e.g. "esp32". */
@@ -25,9 +25,9 @@ export interface ImageSignature extends SignatureFields {
 }
 
 export function signImage(image: Uint8Array, request: SignRequest): ImageSignature {
-  if (image.length === 0) throw new KeyError("the image is empty: there is nothing to sign");
-  if (!isManifestVersion(request.version)) throw new KeyError(`version ${JSON.stringify(request.version)} cannot be signed: at most ${VERSION_MAX_LENGTH} printable ASCII characters`);
-  if (!isSecurityCounter(request.counter)) throw new KeyError(`security counter ${request.counter} is not an integer 0..${COUNTER_MAX}`);
+  if (image.length === 0) throw new SigningError("the image is empty: there is nothing to sign");
+  if (!isManifestVersion(request.version)) throw new SigningError(`version ${JSON.stringify(request.version)} cannot be signed: at most ${VERSION_MAX_LENGTH} printable ASCII characters`);
+  if (!isSecurityCounter(request.counter)) throw new SigningError(`security counter ${request.counter} is not an integer 0..${COUNTER_MAX}`);
   const { key, info } = readPrivateKey(request.keyPath);
   const digest = hashList().update(image).digest();
   const manifest = manifestText(request.board, image.length, digest, request.version, request.counter);
