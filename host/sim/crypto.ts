@@ -68,7 +68,7 @@ function elementsOf(v: unknown, error: RealmNatives["error"]): number[] | undefi
   if (ArrayBuffer.isView(v)) {
     if (t === "DataView") throw error("sim: E.convolve over a DataView is not modelled");
     // Uint32 elements come out as signed 32-bit integers.
-    return [...(v as unknown as ArrayLike<number>)].map((x) => (t === "Uint32Array" ? x | 0 : x));
+    return Array.from(v as unknown as ArrayLike<number>, (x) => (t === "Uint32Array" ? x | 0 : x));
   }
   if (typeof v === "function") return [];
   if (typeof v === "object" && v !== null) return Object.values(v).map(Number);
