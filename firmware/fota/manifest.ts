@@ -62,14 +62,6 @@ function refuse(refusal: SignatureRefusal, sentence: string): Refusal {
   return { ok: false, refusal: refusal, reason: refusal + ": " + sentence };
 }
 
-/**
- * A value in a sentence, cut short and in printable ASCII: documents come from
- * the network. Not JSON.stringify: the interpreter's differs from Node's.
- */
-function shown(value: unknown): string {
-  return typeof value === "string" ? '"' + value.substring(0, 40).replace(/[^ -~]/g, "?") + '"' : String(value);
-}
-
 /** Exactly `length` lower-case hex digits (the interpreter's regular expressions lack {n}). */
 function isHex(value: unknown, length: number): boolean {
   return typeof value === "string" && value.length === length && /^[0-9a-f]+$/.test(value);
@@ -107,10 +99,11 @@ const FIELD_RULES: [string, (value: unknown) => boolean, string][] = [
 
 /** Why the signature fields of a raw document are missing or malformed; undefined if they are present and well formed. */
 export function signatureFieldsProblem(doc: { [field: string]: unknown }): Refusal | undefined {
-  if (doc[SIGNATURE_FIELD] === undefined) return refuse("signature-missing", "the document is not signed");
+  if (doc[SIGNATURE_FIELD] === undefined) return refuse("signature-missing", "no " + SIGNATURE_FIELD);
   for (let i = 0; i < FIELD_RULES.length; i++) {
     const field = FIELD_RULES[i][0];
-    if (!FIELD_RULES[i][1](doc[field])) return refuse("malformed-field", field + " " + shown(doc[field]) + " is not " + FIELD_RULES[i][2]);
+    // The field and its rule, not its value: the value may be anything, and the job document shows it.
+    if (!FIELD_RULES[i][1](doc[field])) return refuse("malformed-field", field + " is not " + FIELD_RULES[i][2]);
   }
   return undefined;
 }
@@ -136,7 +129,7 @@ export function readTrustAnchor(json: unknown): Refusal | { ok: true; anchor: Tr
   const parsed = (json || {}) as { kid?: unknown; n?: unknown };
   const n = base64Bytes(parsed.n);
   if (!n || (n.length !== 256 && n.length !== 384) || n[0] < 0x80 || parsed.kid !== keyIdOf(n)) {
-    return refuse("unknown-key", TRUST_ANCHOR_FILE + " is not a usable key");
+    return refuse("unknown-key", TRUST_ANCHOR_FILE + " is unusable");
   }
   return { ok: true, anchor: { kid: parsed.kid as string, n: n } };
 }
@@ -152,11 +145,11 @@ export function readTrustAnchor(json: unknown): Refusal | { ok: true; anchor: Tr
 export function verifySignature(doc: SignedDocument, board: string, imageDigest: string | undefined, anchor: TrustAnchor, minCounter: number): Verdict {
   const problem = signatureFieldsProblem(doc as unknown as { [field: string]: unknown });
   if (problem) return problem;
-  if (doc.bc_key !== anchor.kid) return refuse("unknown-key", "signed with key " + doc.bc_key + ", this board trusts " + anchor.kid);
+  if (doc.bc_key !== anchor.kid) return refuse("unknown-key", "key " + doc.bc_key + ", this board trusts " + anchor.kid);
   const manifest = manifestText(board, doc.bc_size, doc.bc_digest, doc.bc_version || "", doc.bc_counter);
   const check: RsaCheck = verifyPkcs1Sha256(anchor.n, base64Bytes(doc[SIGNATURE_FIELD])!, sha256(manifest));
-  if (check !== "valid") return refuse("signature-invalid", "the signature fails its " + check + " check");
+  if (check !== "valid") return refuse("signature-invalid", check + " check failed");
   if (doc.bc_counter < minCounter) return refuse("counter-too-low", "security counter " + doc.bc_counter + " below " + minCounter);
-  if (imageDigest !== undefined && imageDigest !== doc.bc_digest) return refuse("digest-mismatch", "the image's digest is " + imageDigest + ", the signed one " + doc.bc_digest);
+  if (imageDigest !== undefined && imageDigest !== doc.bc_digest) return refuse("digest-mismatch", "image " + imageDigest + ", signed " + doc.bc_digest);
   return { ok: true };
 }
