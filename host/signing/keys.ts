@@ -38,27 +38,23 @@ function readKeyFile(path: string): string {
   }
 }
 
-export function readPrivateKey(path: string): { key: KeyObject; info: PublicKeyInfo } {
-  let key: KeyObject;
+function readKey(path: string, kind: "private" | "public"): KeyObject {
+  const pem = readKeyFile(path);
   try {
-    key = createPrivateKey(readKeyFile(path));
-  } catch (e) {
-    if (e instanceof SigningError) throw e;
-    throw new SigningError(`${path} is not a PEM private key (fota keys create writes NAME.key.pem)`);
+    return kind === "private" ? createPrivateKey(pem) : createPublicKey(pem);
+  } catch {
+    throw new SigningError(`${path} is not a PEM ${kind} key (fota keys create writes NAME.${kind === "private" ? "key" : "pub"}.pem)`);
   }
+}
+
+export function readPrivateKey(path: string): { key: KeyObject; info: PublicKeyInfo } {
+  const key = readKey(path, "private");
   return { key, info: publicKeyInfo(key, path) };
 }
 
 /** A public key file (NAME.pub.pem); a private key file also holds the public key. */
 export function readPublicKey(path: string): PublicKeyInfo {
-  let key: KeyObject;
-  try {
-    key = createPublicKey(readKeyFile(path));
-  } catch (e) {
-    if (e instanceof SigningError) throw e;
-    throw new SigningError(`${path} is not a PEM public key (fota keys create writes NAME.pub.pem)`);
-  }
-  return publicKeyInfo(key, path);
+  return publicKeyInfo(readKey(path, "public"), path);
 }
 
 function existsMessage(path: string): string {

@@ -1,32 +1,17 @@
-// Test data for the signing tests: images, the hash list digest as
-// docs/signing.md states it (written out with node:crypto, independently of
-// the firmware's code), and RSA signatures made with node:crypto, valid and
-// deliberately broken.
+// Test data for the signing tests: images, and RSA signatures made with
+// node:crypto, valid and deliberately broken.
 import { constants, createHash, generateKeyPairSync, privateEncrypt, sign, type KeyObject } from "node:crypto";
+import { xorshiftBytes } from "../../benchmarks/xorshift.ts";
+export { specDigest } from "../../benchmarks/hash-list-reference.ts";
 
 /** Image sizes around the block size, and 64 KB (16 blocks). */
 export const SIZES = [1, 4095, 4096, 4097, 65536];
 /** Chunk lengths, cycled: smaller than, just around and above a block. */
 export const CHUNKS = [1, 7, 4095, 1000, 4097, 3, 8192];
 
-/** Deterministic bytes (xorshift32), the same on every host. */
+/** An image of deterministic bytes; the device tests make the same ones with the same seed. */
 export function testImage(size: number, seed = 2463534242): Uint8Array {
-  const out = new Uint8Array(size);
-  let s = seed | 0;
-  for (let i = 0; i < size; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = s & 255;
-  }
-  return out;
-}
-
-/** The spec: SHA-256 over the SHA-256 of each 4096-byte block. */
-export function specDigest(image: Uint8Array): string {
-  const hashes: Buffer[] = [];
-  for (let at = 0; at < image.length; at += 4096) hashes.push(createHash("sha256").update(image.subarray(at, at + 4096)).digest());
-  return createHash("sha256").update(Buffer.concat(hashes)).digest("hex");
+  return xorshiftBytes(size, seed);
 }
 
 export interface TestKey {
