@@ -11,7 +11,6 @@ import { verifyPkcs1Sha256, type RsaCheck } from "../crypto/rsa";
 export const TRUST_ANCHOR_FILE = "fota.pub";
 /** The job document field of the signature (the name AWS's OTA job document uses). */
 export const SIGNATURE_FIELD = "sig-sha256-rsa";
-export const VERSION_MAX_LENGTH = 20;
 export const COUNTER_MAX = 4294967295;
 
 /**
@@ -41,11 +40,15 @@ export interface SignedDocument extends SignatureFields {
 /** Why a board refuses a signed update: the names the FAILED job's reason starts with. */
 export type SignatureRefusal = "signature-missing" | "signature-invalid" | "unknown-key" | "digest-mismatch" | "counter-too-low" | "malformed-field";
 
+export type SignatureField = "bc_digest" | "bc_counter" | "bc_key" | "sig-sha256-rsa";
+
 export interface Refusal {
   ok: false;
   refusal: SignatureRefusal;
   /** A sentence that starts with the refusal's name, e.g. "counter-too-low: security counter 3 below 5". */
   reason: string;
+  /** The field a malformed-field refusal is about. */
+  field?: SignatureField;
 }
 
 export type Verdict = { ok: true } | Refusal;
@@ -77,33 +80,32 @@ function base64Bytes(value: unknown): Uint8Array | undefined {
   return bytesOf(atob(value));
 }
 
-/** The version rule of the manifest: at most 20 bytes of printable ASCII, possibly none. */
-export function isManifestVersion(value: unknown): value is string {
-  // A class from " " to "~" also refuses bytes above 0x7e on the interpreter (it compares them as negative).
-  return typeof value === "string" && value.length <= VERSION_MAX_LENGTH && /^[ -~]*$/.test(value);
-}
-
 export function isSecurityCounter(value: unknown): value is number {
   // Not a number: Math.floor gives a number, never the same value.
   return Math.floor(value as number) === value && (value as number) >= 0 && (value as number) <= COUNTER_MAX;
 }
 
 /** Each signature field and its rule, in words for the refusal. */
-const FIELD_RULES: [string, (value: unknown) => boolean, string][] = [
+const FIELD_RULES: [SignatureField, (value: unknown) => boolean, string][] = [
   ["bc_digest", (v) => isHex(v, 64), "64 hex digits"],
   ["bc_counter", isSecurityCounter, "an integer 0.." + COUNTER_MAX],
   ["bc_key", (v) => isHex(v, 16), "16 hex digits"],
   [SIGNATURE_FIELD, (v) => !!base64Bytes(v), "base64"],
-  ["bc_version", (v) => v === undefined || isManifestVersion(v), "at most " + VERSION_MAX_LENGTH + " printable ASCII characters"],
 ];
 
-/** Why the signature fields of a raw document are missing or malformed; undefined if they are present and well formed. */
+/**
+ * Why the signature fields of a raw document are missing or malformed
+ * (a malformed-field refusal names its field); undefined if they are present
+ * and well formed. bc_size and bc_version are the document validator's
+ * (firmware/fota/document.ts): a value it would refuse cannot match a signed
+ * manifest either, as no signer signs one.
+ */
 export function signatureFieldsProblem(doc: { [field: string]: unknown }): Refusal | undefined {
   if (doc[SIGNATURE_FIELD] === undefined) return refuse("signature-missing", "no " + SIGNATURE_FIELD);
   for (let i = 0; i < FIELD_RULES.length; i++) {
     const field = FIELD_RULES[i][0];
     // The field and its rule, not its value: the value may be anything, and the job document shows it.
-    if (!FIELD_RULES[i][1](doc[field])) return refuse("malformed-field", field + " is not " + FIELD_RULES[i][2]);
+    if (!FIELD_RULES[i][1](doc[field])) return { ok: false, refusal: "malformed-field", reason: "malformed-field: " + field + " is not " + FIELD_RULES[i][2], field: field };
   }
   return undefined;
 }

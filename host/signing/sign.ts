@@ -5,7 +5,8 @@
 import { sign } from "node:crypto";
 import "./host-crypto.ts";
 import { hashList } from "../../firmware/crypto/hash-list.ts";
-import { manifestText, isManifestVersion, isSecurityCounter, COUNTER_MAX, VERSION_MAX_LENGTH, type SignatureFields } from "../../firmware/fota/manifest.ts";
+import { manifestText, isSecurityCounter, COUNTER_MAX, type SignatureFields } from "../../firmware/fota/manifest.ts";
+import { versionProblem } from "../../firmware/fota/document.ts";
 import { SigningError, readPrivateKey } from "./keys.ts";
 
 export interface SignRequest {
@@ -26,7 +27,8 @@ export interface ImageSignature extends SignatureFields {
 
 export function signImage(image: Uint8Array, request: SignRequest): ImageSignature {
   if (image.length === 0) throw new SigningError("the image is empty: there is nothing to sign");
-  if (!isManifestVersion(request.version)) throw new SigningError(`version ${JSON.stringify(request.version)} cannot be signed: at most ${VERSION_MAX_LENGTH} printable ASCII characters`);
+  const version = versionProblem(request.version);
+  if (version) throw new SigningError(`cannot sign: ${version}`);
   if (!isSecurityCounter(request.counter)) throw new SigningError(`security counter ${request.counter} is not an integer 0..${COUNTER_MAX}`);
   const { key, info } = readPrivateKey(request.keyPath);
   const digest = hashList().update(image).digest();

@@ -29,6 +29,15 @@ test("the manifest is six ASCII lines in the spec's order, each ending in one li
   assert.equal(manifestText("linux", 1, digest, "", 0).split("\n")[4], "version=");
 });
 
+test("a malformed signature field is refused naming the field and its rule; a missing signature is signature-missing", () => {
+  const fields = { bc_digest: "ab".repeat(32), bc_counter: 1, bc_key: "0123456789abcdef", "sig-sha256-rsa": "AAAA" };
+  assert.equal(signatureFieldsProblem(fields), undefined);
+  assert.deepEqual(signatureFieldsProblem({ ...fields, bc_counter: -1 }), { ok: false, refusal: "malformed-field", reason: "malformed-field: bc_counter is not an integer 0..4294967295", field: "bc_counter" });
+  assert.equal(signatureFieldsProblem({ ...fields, "sig-sha256-rsa": "AAA=A" })?.field, "sig-sha256-rsa");
+  assert.equal(signatureFieldsProblem({ ...fields, "sig-sha256-rsa": "A===" })?.field, "sig-sha256-rsa");
+  assert.deepEqual(signatureFieldsProblem({ ...fields, "sig-sha256-rsa": undefined }), { ok: false, refusal: "signature-missing", reason: "signature-missing: no sig-sha256-rsa" });
+});
+
 test("signImage signs the spec's manifest of the image: node:crypto verifies it with the public key alone", () => {
   const image = testImage(12345);
   const s = signImage(image, { board: "esp32", version: "1.2.3", counter: 9, keyPath: key.privatePath });
@@ -57,8 +66,8 @@ test("the key id is the first 8 bytes of SHA-256 over the modulus, and fota.pub 
 
 test("signImage refuses what no board accepts: long or non-ASCII versions, counters out of range, empty images", () => {
   const sign = (image: Uint8Array, version: string, counter: number) => () => signImage(image, { board: "esp32", version, counter, keyPath: key.privatePath });
-  assert.throws(sign(testImage(10), "v".repeat(21), 1), (e: Error) => e instanceof SigningError && /version .* at most 20 printable ASCII/.test(e.message));
-  assert.throws(sign(testImage(10), "1.0\n", 1), SigningError);
+  assert.throws(sign(testImage(10), "v".repeat(21), 1), (e: Error) => e instanceof SigningError && /cannot sign: bc_version "v+" is longer than 20 characters/.test(e.message));
+  assert.throws(sign(testImage(10), "1.0\n", 1), /cannot sign: bc_version .* not printable ASCII/);
   assert.throws(sign(testImage(10), "1.0", -1), /security counter -1 is not an integer 0..4294967295/);
   assert.throws(sign(testImage(10), "1.0", 4294967296), SigningError);
   assert.throws(sign(testImage(10), "1.0", 1.5), SigningError);
