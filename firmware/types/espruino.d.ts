@@ -72,6 +72,8 @@ declare const E: {
   toString(...args: any[]): string;
   toUint8Array(...args: any[]): Uint8Array;
   CRC32(data: string | ArrayLike<number>): number;
+  /** Sum of arr1[i] * arr2[(i + offset) mod arr2.length] over arr1, in doubles (docs/interpreter.md). */
+  convolve(arr1: string | ArrayLike<number>, arr2: string | ArrayLike<number>, offset: number): number;
   reboot(): void;
   enableWatchdog(timeoutSeconds: number, isAuto?: boolean): void;
   kickWatchdog(): void;
@@ -148,6 +150,7 @@ declare function require(name: "net"): { connect(options: { host: string; port: 
 declare function require(name: "http"): {
   get(options: HttpGetOptions | string, callback: (res: EspruinoHttpResponse) => void): EspruinoHttpRequest;
 };
+declare function require(name: "crypto"): { SHA256(message: string | Uint8Array | number[]): ArrayBuffer };
 declare function require(name: string): any;
 
 /** The layout and build facts of the board this image is built for (host/toolchain/virtual-build.ts). */

@@ -7,6 +7,7 @@ import { jobCreate, JOB_CREATE_USAGE } from "./job-create.ts";
 import { jobWatch, JOB_WATCH_USAGE } from "./job-watch.ts";
 import { flash, FLASH_USAGE } from "./flash.ts";
 import { sim, SIM_USAGE } from "./sim.ts";
+import { keysCreate, KEYS_CREATE_USAGE } from "./keys-create.ts";
 
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => unknown }> = {
   build: { usage: BUILD_USAGE, run: build },
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => unknown
   "job watch": { usage: JOB_WATCH_USAGE, run: jobWatch },
   flash: { usage: FLASH_USAGE, run: flash },
   sim: { usage: SIM_USAGE, run: sim },
+  "keys create": { usage: KEYS_CREATE_USAGE, run: keysCreate },
 };
 
 function usage(): string {
@@ -32,7 +34,12 @@ async function main(argv: string[]): Promise<void> {
     }
     throw new UserError(`unknown command "${argv.join(" ")}"\n${usage()}`);
   }
-  await command.run(argv.slice(name.split(" ").length));
+  const rest = argv.slice(name.split(" ").length);
+  if (rest.includes("--help")) {
+    console.log("usage: " + command.usage);
+    return;
+  }
+  await command.run(rest);
 }
 
 main(process.argv.slice(2)).catch((e) => {

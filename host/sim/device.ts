@@ -11,6 +11,7 @@ import { checkEspruinoCompat } from "../toolchain/gate.ts";
 import { applyInterpreterFidelity } from "./interpreter-fidelity.ts";
 import { SimStorage, type FlashChip } from "./storage.ts";
 import { NetworkFaults, httpModule, netModule, tlsModule, type DeviceEnv } from "./network.ts";
+import { convolve, cryptoModule } from "./crypto.ts";
 import type { BoardProfile } from "./profiles.ts";
 
 export interface DeviceOptions {
@@ -202,6 +203,7 @@ export class Device {
       net: netModule(env),
       tls: tlsModule(env),
       http: httpModule(env, espruinoUrlParse),
+      crypto: cryptoModule({ ArrayBuffer: g.ArrayBuffer as ArrayBufferConstructor, error: env.error, toBytes }),
     };
     const addTimer = (fn: unknown, ms: unknown, repeat: boolean, args: unknown[]): number => {
       const id = this.nextTimerId++;
@@ -264,6 +266,7 @@ export class Device {
         toString: (...args: unknown[]) => Buffer.from(toBytes(args)).toString("latin1"),
         toUint8Array: (...args: unknown[]) => new RealmUint8Array(toBytes(args)),
         CRC32: (data: unknown) => crc32(Buffer.from(toBytes([data]))),
+        convolve: (arr1: unknown, arr2: unknown, offset?: unknown) => convolve(arr1, arr2, offset, env.error),
         reboot: () => this.options.hardReset("reboot"),
         enableWatchdog: (seconds: number, isAuto?: boolean) => this.options.watchdog.enable(seconds, isAuto !== false),
         kickWatchdog: () => this.options.watchdog.kick(),

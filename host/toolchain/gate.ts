@@ -39,6 +39,8 @@ const UNSUPPORTED_REGEX: [RegExp, string][] = [
   [/\([^)]*\|/, "alternation inside a group ((a|b)…) matches wrongly (wrong captures, or no match when more pattern follows): use separate tests"],
   [/\\x[89a-fA-F][0-9a-fA-F]|\\u(?!00[0-7])[0-9a-fA-F]{4}/, "character classes compare signed bytes, so a range or class using \\x80 and above is wrong: test charCodeAt in code"],
   [/\(\?/, "groups starting with (? (non-capturing, lookaround, named) never match: use plain (…) groups"],
+  // An atom (escape, class or character) followed by an unescaped ?, outside classes.
+  [/^(\\.|\[(\\.|[^\]\\])*\]|[^\\[?])*(\\.|\[(\\.|[^\]\\])*\]|[^\\[?(])\?/, "the ? quantifier is not supported (the engine knows only * and +): test the optional part in code"],
   [/\$\{|\\\$\\\{/, "a literal \"${\" in a regex literal is misparsed as a template: build it with new RegExp or match in code"],
 ];
 

@@ -9,25 +9,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { runOnInterpreter } from "../../host/interp/folder.ts";
+import { xorshiftBytes } from "../../benchmarks/xorshift.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 const MD5 = fileURLToPath(new URL("../../firmware/crypto/md5.ts", import.meta.url));
 const SIZE = 5000;
 /** Chunk lengths, cycled: block-splitting, odd, and longer than a block. */
 const CHUNKS = [1, 63, 64, 65, 3, 200, 7, 130];
-
-/** Same bytes on both sides: xorshift32 with 32-bit integer operations only. */
-function data(): Uint8Array {
-  const out = new Uint8Array(SIZE);
-  let s = 88172645;
-  for (let i = 0; i < SIZE; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = s & 255;
-  }
-  return out;
-}
 
 const ENTRY = `
 import { Md5 } from ${JSON.stringify(MD5)};
@@ -54,7 +42,7 @@ test("MD5 on the interpreter matches Node's for strings, split blocks and odd of
     const entry = join(dir, "entry.js");
     writeFileSync(entry, ENTRY);
     const lines = runOnInterpreter(bin!, await buildDeviceScript(entry));
-    const expected = createHash("md5").update(data()).digest("hex");
+    const expected = createHash("md5").update(xorshiftBytes(SIZE, 88172645)).digest("hex");
     assert.deepEqual(lines.filter((l) => /^(abc|strings|views|whole) /.test(l)), [
       "abc 900150983cd24fb0d6963f7d28e17f72",
       `strings ${expected}`,

@@ -32,6 +32,9 @@ const refused: [string, string, RegExp][] = [
   ["non-capturing group", "var r = /(?:a)b/;", /groups starting with \(\?/],
   ["unescaped slash in a class", "var r = /[^/]+/;", /unescaped \//],
   ["alternation inside a group", "var r = /^x(a|b)y$/;", /alternation inside a group/],
+  ["optional atom", "var r = /^ab?$/;", /\? quantifier/],
+  ["optional class", "var r = /^[a-z]+=?$/;", /\? quantifier/],
+  ["optional group", "var r = /^(ab)?c$/;", /\? quantifier/],
   ["class with bytes above 0x7f", "var r = /[^\\x00-\\xff]/;", /signed bytes/],
   ["computed key", "var o = { [k]: 1 };", /computed keys/],
   ["missing string method", "s.trimStart();", /trimStart/],
@@ -61,7 +64,8 @@ test("gate accepts feature-detected code, locals that shadow missing globals, an
     function later() { return helper(); }
     function helper() { return 1; }
     later();
-    var r = /^[0-9a-f]+$/i;`;
+    var r = /^[0-9a-f]+$/i;
+    var literalQuestionMarks = /^https:\\/\\/[^\\/?#]+\\?[a-z]*$/;`;
   assert.deepEqual(checkEspruinoCompat(code), []);
 });
 
