@@ -7,6 +7,7 @@ import { espruinoTslib } from "./espruino-tslib.ts";
 import { espruinoOutput, type OutputOptions } from "./espruino-output.ts";
 import { virtualBuild } from "./virtual-build.ts";
 import { formatBreakdown } from "./size-breakdown.ts";
+import { onDemand } from "./on-demand.ts";
 
 /** Device entry points: image name → source. */
 export const IMAGES: Record<string, string> = {
@@ -44,10 +45,17 @@ export function failOnWarning(what: string): (warning: RollupLog) => void {
 
 /** The plugins that turn device TypeScript into a script the interpreter runs. */
 export function firmwarePlugins(options: { board: BoardFile; firmwareVersion: string } & OutputOptions): Plugin[] {
+  // Modules built on demand go through the same plugins; their sizes are reported as part of the image.
+  const onDemandOptions: OutputOptions = {
+    shrink: options.shrink,
+    budget: {},
+    onSize: (file, bytes, _limit, modules) => options.onSize?.(`${file} (on demand)`, bytes, undefined, modules),
+  };
   return [
     espruinoTslib(),
     virtualBuild(options.board, options.firmwareVersion),
     typescript({ tsconfig: "firmware/tsconfig.json", outputToFilesystem: false }),
+    onDemand(() => firmwarePlugins({ ...options, ...onDemandOptions })),
     espruinoOutput(options),
   ];
 }
