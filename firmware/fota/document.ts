@@ -8,6 +8,7 @@
 // fields it writes with the same rules (host/cli/job-document.ts).
 import type { Region } from "../board/layout";
 import { VERSION_BYTES } from "../boot/slot-meta";
+import { signatureFieldsProblem, SIGNATURE_FIELD, type SignatureField, type SignatureFields } from "./manifest";
 
 /** A FOTA job document as written by `fota job create` or by hand, before any check. */
 export interface FotaJobDocument {
@@ -24,6 +25,9 @@ export interface FotaJobDocument {
   bc_version?: string;
 }
 
+/** A signed FOTA job document (docs/signing.md). */
+export type SignedFotaJobDocument = FotaJobDocument & SignatureFields;
+
 /** A FOTA job document as validated: numbers are numbers, the slot resolved, the MD5 lower case. */
 export interface FotaDocument {
   operation: "fota";
@@ -34,12 +38,14 @@ export interface FotaDocument {
   bc_url: string;
   /** "" when the document gives none. */
   bc_version: string;
+  /** The signature fields, well formed; null when the document is not signed. */
+  signature: SignatureFields | null;
 }
 
 /** The value the earlier library's users may write for bc_idx: "the slot not running". */
 export const AUTO_SLOT = "auto";
 
-export type DocumentField = "document" | "operation" | "bc_idx" | "bc_size" | "bc_crc" | "bc_url" | "bc_version";
+export type DocumentField = "document" | "operation" | "bc_idx" | "bc_size" | "bc_crc" | "bc_url" | "bc_version" | SignatureField;
 
 export interface FieldProblem {
   field: DocumentField;
@@ -134,10 +140,19 @@ export function checkFotaDocument(raw: unknown, context: SlotContext): DocumentC
   const url = urlOf(doc.bc_url, problems);
   const version = versionProblem(doc.bc_version);
   if (version) problems.push({ field: "bc_version", reason: version });
+  const signed = isSigned(doc);
+  const signature = signed ? signatureFieldsProblem(doc) : undefined;
+  if (signature) problems.push({ field: signature.field!, reason: signature.reason });
   if (problems.length > 0) {
     const reasons: string[] = [];
     for (let i = 0; i < problems.length; i++) reasons.push(problems[i].reason);
     return { ok: false, problems, reason: reasons.join("; ") };
   }
-  return { ok: true, document: { operation: "fota", bc_idx: index, bc_size: size, bc_crc: md5, bc_url: url, bc_version: (doc.bc_version as string | undefined) || "" } };
+  const fields = signed ? { bc_digest: doc.bc_digest as string, bc_counter: doc.bc_counter as number, bc_key: doc.bc_key as string, [SIGNATURE_FIELD]: doc[SIGNATURE_FIELD] as string } : null;
+  return { ok: true, document: { operation: "fota", bc_idx: index, bc_size: size, bc_crc: md5, bc_url: url, bc_version: (doc.bc_version as string | undefined) || "", signature: fields } };
+}
+
+/** A document with any signature field is a signed one: all of them must then be well formed. */
+function isSigned(doc: { [key: string]: unknown }): boolean {
+  return doc[SIGNATURE_FIELD] !== undefined || doc.bc_digest !== undefined || doc.bc_counter !== undefined || doc.bc_key !== undefined;
 }

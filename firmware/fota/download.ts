@@ -34,6 +34,8 @@ export interface DownloadOptions {
   flash?: FlashModule;
   /** Bytes of the image already in the slot, from a download cut by a restart (a page boundary): hashed again, not fetched. */
   resumeFrom?: number;
+  /** Check the stored bytes' MD5 (default true); a board that verifies signatures checks their signed hash list instead. */
+  checkMd5?: boolean;
 }
 
 /** Where a failure came from, for callers that act on it (the reason is for people). */
@@ -50,10 +52,12 @@ export interface DownloadTiming {
 export interface DownloadSuccess {
   ok: true;
   size: number;
-  /** MD5 of the stored bytes (equals the expected one). */
+  /** MD5 of the stored bytes (equals the expected one); "" when not checked (checkMd5 false). */
   md5: string;
   /** CRC-32 of the stored bytes, unsigned: for the slot's metadata, checked by the loader. */
   crc32: number;
+  /** Hash list digest of the stored bytes (docs/signing.md): what a signature is checked against. */
+  digest: string;
   attempts: number;
   timing: DownloadTiming;
 }
@@ -145,7 +149,7 @@ class Transfer {
     this._backoffMs = this._options.backoffMs !== undefined ? this._options.backoffMs : 1000;
     const flash = this._options.flash || require("Flash");
     const pageSize = this._options.pageSize || flash.getPage(this._slot.start)!.length;
-    this._writer = new SlotWriter(flash, this._slot, this._size, pageSize);
+    this._writer = new SlotWriter(flash, this._slot, this._size, pageSize, this._options.checkMd5 !== false);
     if (this._options.resumeFrom) this._writer.resumeAfter(this._options.resumeFrom);
   }
 
@@ -250,8 +254,8 @@ class Transfer {
       this._retry(attempt, "network", "server sent " + sent + " bytes, expected " + this._size + (attempt.error ? " (" + attempt.error + ")" : ""));
     } else {
       const stored = writer.result();
-      if (stored.md5 !== this._md5) this._fail("md5", "MD5 mismatch: got " + stored.md5 + ", expected " + this._md5);
-      else this._finish({ ok: true, size: stored.size, md5: stored.md5, crc32: stored.crc32, attempts: this._attempts, timing: this._timing() });
+      if (stored.md5 !== "" && stored.md5 !== this._md5) this._fail("md5", "MD5 mismatch: got " + stored.md5 + ", expected " + this._md5);
+      else this._finish({ ok: true, size: stored.size, md5: stored.md5, crc32: stored.crc32, digest: stored.digest, attempts: this._attempts, timing: this._timing() });
     }
   }
 

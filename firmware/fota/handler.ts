@@ -135,7 +135,7 @@ function runUpdate(jobs: Jobs, job: Job, o: FotaJobsOptions): Promise<FotaOutcom
       return back.then((): Promise<FotaOutcome> => {
         if (!result.ok) return job.update(FAILED, details({ reason: result.reason })).then(() => "handled" as const);
         test(result.slot, job.jobId);
-        return job.update(IN_PROGRESS, details({ step: "restarting into slot " + result.slot + " on trial", slot: String(result.slot), md5: result.md5 })).then(() => {
+        return job.update(IN_PROGRESS, details({ step: "restarting into slot " + result.slot + " on trial", slot: String(result.slot), md5: result.md5, signature: result.signature })).then(() => {
           if (o.autoReset === false) return "reset-needed" as const;
           jobs.thing.disconnect();
           // Let the DISCONNECT leave before the restart.

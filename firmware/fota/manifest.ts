@@ -137,21 +137,38 @@ export function readTrustAnchor(json: unknown): Refusal | { ok: true; anchor: Tr
 }
 
 /**
+ * The checks of docs/signing.md that cost no cryptography, in their order:
+ * the fields well formed, the anchor's key named, a counter of at least
+ * `minCounter`. A board runs them before it downloads anything; the counter
+ * is not authentic yet, so passing them proves nothing, failing them ends the job.
+ */
+export function documentVerdict(doc: SignedDocument, anchor: TrustAnchor, minCounter: number): Verdict {
+  const problem = signatureFieldsProblem(doc as unknown as { [field: string]: unknown });
+  if (problem) return problem;
+  if (doc.bc_key !== anchor.kid) return refuse("unknown-key", "key " + doc.bc_key + ", this board trusts " + anchor.kid);
+  return counterVerdict(doc, minCounter);
+}
+
+function counterVerdict(doc: SignedDocument, minCounter: number): Verdict {
+  return doc.bc_counter < minCounter ? refuse("counter-too-low", "security counter " + doc.bc_counter + " below " + minCounter) : { ok: true };
+}
+
+/**
  * The verdict of docs/signing.md, "What the board checks", in its order: the
  * document is well formed, signed by the anchor's key over the manifest this
  * board rebuilds, with a counter of at least `minCounter`, and `imageDigest`
  * (the hash list digest of the stored image, read back from flash) is the
- * signed one. Without `imageDigest` it checks the document alone, as a board
- * may before it downloads.
+ * signed one.
  */
-export function verifySignature(doc: SignedDocument, board: string, imageDigest: string | undefined, anchor: TrustAnchor, minCounter: number): Verdict {
+export function verifySignature(doc: SignedDocument, board: string, imageDigest: string, anchor: TrustAnchor, minCounter: number): Verdict {
   const problem = signatureFieldsProblem(doc as unknown as { [field: string]: unknown });
   if (problem) return problem;
   if (doc.bc_key !== anchor.kid) return refuse("unknown-key", "key " + doc.bc_key + ", this board trusts " + anchor.kid);
   const manifest = manifestText(board, doc.bc_size, doc.bc_digest, doc.bc_version || "", doc.bc_counter);
   const check: RsaCheck = verifyPkcs1Sha256(anchor.n, base64Bytes(doc[SIGNATURE_FIELD])!, sha256(manifest));
   if (check !== "valid") return refuse("signature-invalid", check + " check failed");
-  if (doc.bc_counter < minCounter) return refuse("counter-too-low", "security counter " + doc.bc_counter + " below " + minCounter);
-  if (imageDigest !== undefined && imageDigest !== doc.bc_digest) return refuse("digest-mismatch", "image " + imageDigest + ", signed " + doc.bc_digest);
+  const counter = counterVerdict(doc, minCounter);
+  if (!counter.ok) return counter;
+  if (imageDigest !== doc.bc_digest) return refuse("digest-mismatch", "image " + imageDigest + ", signed " + doc.bc_digest);
   return { ok: true };
 }

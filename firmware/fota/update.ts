@@ -8,6 +8,7 @@ import { beginWrite, imageWritten, markInvalid, progress } from "../boot/transit
 import { bootContext, bootRecord } from "../boot/context";
 import { checkFotaDocument, type DocumentCheck, type FotaDocument } from "./document";
 import { download, type DownloadFailureCause, type DownloadOptions } from "./download";
+import { boardTrust, signatureNote, signatureVerdict } from "./trust";
 
 /** How often a download's progress is recorded: at most this much is fetched again after a restart. */
 const PROGRESS_BYTES = 16384;
@@ -17,11 +18,14 @@ export interface UpdateOptions extends Pick<DownloadOptions, "ca" | "progress" |
   jobId?: string;
 }
 
-/** Why an update failed: the document, the boot record refusing the slot, or the download's own cause. */
-export type UpdateFailureCause = "document" | "record" | DownloadFailureCause;
+/**
+ * Why an update failed: the document, the boot record refusing the slot, the
+ * signature (its reason starts with the SignatureRefusal), or the download's own cause.
+ */
+export type UpdateFailureCause = "document" | "record" | "signature" | DownloadFailureCause;
 
 export type UpdateResult =
-  | { ok: true; slot: number; document: FotaDocument; md5: string; size: number }
+  | { ok: true; slot: number; document: FotaDocument; md5: string; size: number; /** How the image was vouched for. */ signature: string }
   | { ok: false; slot: number | null; cause: UpdateFailureCause; reason: string };
 
 /** The slot running now (-1 when started outside the loader). */
@@ -37,7 +41,8 @@ export function checkDocument(raw: unknown): DocumentCheck {
 
 /**
  * Downloads and verifies the image a FOTA job document names. Resolves ok
- * only when the stored bytes have the document's size and MD5; never rejects.
+ * only when the stored bytes have the document's size and MD5, or, on a board
+ * with a trust anchor, are the ones its owner signed (docs/signing.md); never rejects.
  */
 export function update(raw: unknown, options?: UpdateOptions): Promise<UpdateResult> {
   const check = checkDocument(raw);
@@ -63,8 +68,14 @@ export function install(doc: FotaDocument, options?: UpdateOptions): Promise<Upd
   const failed = (cause: UpdateFailureCause, reason: string): UpdateResult => ({ ok: false, slot, cause, reason });
   let record: ReturnType<typeof bootRecord>;
   let resumeFrom: number;
+  const trust = boardTrust();
+  if (!trust.ok) return Promise.resolve(failed("signature", trust.reason));
+  const anchor = trust.anchor;
   try {
     record = bootRecord();
+    // A signed board refuses a document it would refuse after the download before it erases anything.
+    const early = anchor ? signatureVerdict(doc, anchor, record.state().counterFloor, undefined) : { ok: true as const };
+    if (!early.ok) return Promise.resolve(failed("signature", early.reason));
     resumeFrom = resumePoint(doc, jobId);
     if (resumeFrom === 0) record.change((s) => beginWrite(s, slot, { size: doc.bc_size, md5: doc.bc_crc, version: doc.bc_version, jobId }));
   } catch (e) {
@@ -91,15 +102,25 @@ export function install(doc: FotaDocument, options?: UpdateOptions): Promise<Upd
     backoffMs: o.backoffMs,
     pageSize: layout.pageSize,
     resumeFrom,
+    // The signed hash list vouches for the image on a board with a key; MD5 (slow in JavaScript, and not collision resistant) adds nothing.
+    checkMd5: !anchor,
   })
     .then((result): UpdateResult => {
       if (!result.ok) {
         record.change((s) => markInvalid(s, slot, "update-failed", result.reason));
         return failed(result.cause, result.reason);
       }
-      const image = { size: result.size, crc32: result.crc32, md5: result.md5, counter: 0, version: doc.bc_version, jobId };
+      if (anchor) {
+        const verdict = signatureVerdict(doc, anchor, record.state().counterFloor, result.digest);
+        if (!verdict.ok) {
+          record.change((s) => markInvalid(s, slot, "update-failed", verdict.reason));
+          return failed("signature", verdict.reason);
+        }
+      }
+      const counter = anchor && doc.signature ? doc.signature.bc_counter : 0;
+      const image = { size: result.size, crc32: result.crc32, md5: result.md5, counter, version: doc.bc_version, jobId };
       record.change((s) => imageWritten(s, slot, image));
-      return { ok: true, slot, document: doc, md5: result.md5, size: result.size };
+      return { ok: true, slot, document: doc, md5: result.md5, size: result.size, signature: signatureNote(anchor) };
     })
     .then(undefined, (e: Error) => failed("record", "boot record: " + e.message));
 }

@@ -10,13 +10,16 @@ import { Md5 } from "../crypto/md5";
 import { bytesOf } from "../crypto/bytes";
 import { crc32 } from "../crypto/crc32";
 import { Crc32Joiner } from "../crypto/crc32-combine";
+import { hashList } from "../crypto/hash-list";
 
 export interface StoredImage {
   size: number;
-  /** MD5 of the bytes read back from flash, 32 lower-case hex digits. */
+  /** MD5 of the bytes read back from flash, 32 lower-case hex digits; "" when not computed. */
   md5: string;
   /** CRC-32 of the same bytes, unsigned (what the loader checks with E.CRC32). */
   crc32: number;
+  /** Hash list digest of the same bytes (docs/signing.md), 64 hex digits: what a signature vouches for. */
+  digest: string;
 }
 
 export class SlotWriter {
@@ -27,16 +30,19 @@ export class SlotWriter {
   hashSeconds = 0;
   private readonly _page: Uint8Array;
   private _buffered = 0;
-  private readonly _md5 = new Md5();
+  /** null: no MD5 (a board that verifies signatures has the signed hash list instead). */
+  private readonly _md5: Md5 | null;
   private readonly _crc = new Crc32Joiner();
+  private readonly _hashList = hashList();
 
   /**
    * `slot` and `pageSize` come from the board layout: the slot starts on a page
    * boundary and `size` fits in it (the caller checks both), so no page
    * written ever reaches outside the slot.
    */
-  constructor(private readonly _flash: FlashModule, private readonly _slot: Region, readonly size: number, readonly pageSize: number) {
+  constructor(private readonly _flash: FlashModule, private readonly _slot: Region, readonly size: number, readonly pageSize: number, md5 = true) {
     this._page = new Uint8Array(pageSize);
+    this._md5 = md5 ? new Md5() : null;
   }
 
   /** Bytes taken so far: stored plus those waiting in the page buffer. */
@@ -69,7 +75,8 @@ export class SlotWriter {
   restart(): void {
     this.stored = 0;
     this._buffered = 0;
-    this._md5.digest(); // digest() also empties it
+    if (this._md5) this._md5.digest(); // digest() also empties it
+    this._hashList.digest();
     this._crc.reset();
   }
 
@@ -97,7 +104,7 @@ export class SlotWriter {
 
   /** The stored image's size and hashes; only once complete. */
   result(): StoredImage {
-    return { size: this.stored, md5: this._md5.digest(), crc32: this._crc.value() };
+    return { size: this.stored, md5: this._md5 ? this._md5.digest() : "", crc32: this._crc.value(), digest: this._hashList.digest() };
   }
 
   private _storePage(): void {
@@ -124,7 +131,8 @@ export class SlotWriter {
 
   /** Adds a page read back from the slot to the hashes; it is stored. */
   private _hashStored(readBack: Uint8Array, length: number): void {
-    this._md5.update(readBack);
+    if (this._md5) this._md5.update(readBack);
+    this._hashList.update(readBack);
     this._crc.append(crc32(readBack), length);
     this.stored += length;
   }
