@@ -1,9 +1,11 @@
 // Shared test plumbing: a bench in a fresh temporary folder, devices as real
 // MQTT.js clients over mutual TLS, and the real AWS SDK clients pointed at it.
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { IoTClient } from "@aws-sdk/client-iot";
 import { S3Client } from "@aws-sdk/client-s3";
 import mqtt, { type MqttClient } from "mqtt";
@@ -16,6 +18,27 @@ export const removeDir = (dir: string): void => rmSync(dir, { recursive: true, f
 export function testBench(opts: BenchOptions = {}): Promise<Bench> {
   return startBench({ dataDir: tempDir(), mqttPort: 0, objectsPort: 0, controlPort: 0, host: "127.0.0.1", keyBits: 1024, ...opts });
 }
+
+/** A test bench for the tests of one file: started before them (and handed to `use`), stopped and removed after them. */
+export function benchForTests(opts: BenchOptions, use: (bench: Bench) => void | Promise<void>): void {
+  let bench: Bench | undefined;
+  before(async () => {
+    bench = await testBench(opts);
+    await use(bench);
+  });
+  after(async () => {
+    await bench?.stop();
+    if (bench) removeDir(bench.dataDir);
+  });
+}
+
+/** Asserts that `p` rejects with AWS's exception `name`, its message matching `message` when given. */
+export const rejectsWith = (p: Promise<unknown>, name: string, message?: RegExp): Promise<void> =>
+  assert.rejects(p, (err: Error) => {
+    assert.equal(err.name, name, err.message);
+    if (message) assert.match(err.message, message);
+    return true;
+  });
 
 export function iotClient(bench: Bench): IoTClient {
   return new IoTClient({ endpoint: bench.control.url, region: bench.region, credentials: bench.credentials, maxAttempts: 1 });
@@ -40,11 +63,14 @@ export class Device {
   private readonly subscribed = new Set<string>();
   readonly messages: { topic: string; body: Record<string, any> }[] = [];
   private waiters: { match: (m: { topic: string; body: Record<string, any> }) => boolean; resolve: (m: { topic: string; body: Record<string, any> }) => void }[] = [];
+  /** Settles when the connection closes (the broker hung up, or close()). */
+  readonly closed: Promise<void>;
 
   constructor(
     readonly client: MqttClient,
     readonly thingName: string,
   ) {
+    this.closed = new Promise((resolve) => client.once("close", () => resolve()));
     client.on("message", (topic, payload) => {
       let body: Record<string, any>;
       try {
@@ -125,6 +151,9 @@ export async function connectDevice(bench: Bench, thingName: string, opts: { cli
 
 export const thingArn = (bench: Bench, name: string): string => bench.registry.thingArn(name);
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Whether `d`'s connection closes within `ms`. */
+export const closesWithin = (d: Device, ms: number): Promise<boolean> => Promise.race([d.closed.then(() => true), sleep(ms).then(() => false)]);
 
 /** Polls `check` until it returns a value other than undefined. */
 export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
