@@ -65,6 +65,9 @@ test("1. reserved topics are the service's: a device publishing there is disconn
   assert.ok(await closesWithin(retained, 2000), "a retained message on a reserved topic closes the connection");
   await retained.close();
 
+  const will = { topic: `$aws/things/${thing}/jobs/notify`, payload: Buffer.from("{}"), qos: 1 as const, retain: false };
+  await assert.rejects(connectDevice(bench, thing, { will }), "a will that would publish on jobs/notify is refused at CONNECT");
+
   const honest = await connectDevice(bench, thing);
   try {
     assert.equal((await honest.request("get")).outcome, "accepted", "the thing's own requests still work");
@@ -194,6 +197,8 @@ test("4. limits: 128 KB messages, per-connection Jobs request throttling, no QoS
     assert.ok(await closesWithin(subscriber, 2000), "a QoS 2 subscription closes the connection");
     assert.ok(!received.includes("suback"), `received ${received.join(", ")}`);
     await subscriber.close();
+    const will = { topic: "qos/will", payload: Buffer.from("bye"), qos: 2 as const, retain: false };
+    await assert.rejects(connectDevice(bench, "qos-will", { will }), "a QoS 2 will is refused at CONNECT");
 
     const listener = await connectDevice(bench, "qos-listener");
     const publisher = await connectDevice(bench, "qos-pub");

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before } from "node:test";
 import { IoTClient } from "@aws-sdk/client-iot";
 import { S3Client } from "@aws-sdk/client-s3";
-import mqtt, { type MqttClient } from "mqtt";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { type Bench, type BenchOptions, startBench } from "../../host/bench/bench.ts";
 
 export const tempDir = (): string => mkdtempSync(join(tmpdir(), "bench-test-"));
@@ -135,8 +135,8 @@ export class Device {
   }
 }
 
-/** Registers `thingName` (unless `register` is false) and connects it as a device. */
-export async function connectDevice(bench: Bench, thingName: string, opts: { clientId?: string; credentialsOf?: string } = {}): Promise<Device> {
+/** Registers `thingName` and connects it as a device; rejects when the broker refuses or hangs up before CONNACK. */
+export async function connectDevice(bench: Bench, thingName: string, opts: { clientId?: string; credentialsOf?: string; will?: IClientOptions["will"] } = {}): Promise<Device> {
   const creds = await bench.registry.registerDevice(opts.credentialsOf ?? thingName);
   const client = await mqtt.connectAsync(`mqtts://localhost:${bench.mqtt.port}`, {
     clientId: opts.clientId ?? thingName,
@@ -145,7 +145,8 @@ export async function connectDevice(bench: Bench, thingName: string, opts: { cli
     ca: creds.caPem,
     reconnectPeriod: 0,
     connectTimeout: 5000,
-  });
+    ...(opts.will && { will: opts.will }),
+  }, false);
   return new Device(client, thingName);
 }
 
