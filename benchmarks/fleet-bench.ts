@@ -2,12 +2,15 @@
 // under one job with a rollout rate. Each thing answers notify-next with
 // start-next and reports SUCCEEDED. Prints setup time, rollout time,
 // executions per second and peak memory (bench and devices share this process).
-//   npm run bench:fleet -- [--things 500] [--rate 1000] [--minute-ms 60000] [--key-bits 1024] [--data dir]
+// The job targets the things' ARNs, or with --thing-group a thing group holding
+// them; with --continuous a CONTINUOUS job on an empty group that the things
+// join after it was created (timed from the first join).
+//   npm run bench:fleet -- [--things 500] [--rate 1000] [--minute-ms 60000] [--key-bits 1024] [--data dir] [--thing-group | --continuous]
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { CreateJobCommand, DescribeJobCommand, IoTClient } from "@aws-sdk/client-iot";
+import { AddThingToThingGroupCommand, CreateJobCommand, CreateThingGroupCommand, DescribeJobCommand, IoTClient } from "@aws-sdk/client-iot";
 import mqtt, { type MqttClient } from "mqtt";
 import { startBench } from "../host/bench/bench.ts";
 
@@ -18,10 +21,16 @@ const { values } = parseArgs({
     "minute-ms": { type: "string", default: "60000" },
     "key-bits": { type: "string", default: "1024" },
     data: { type: "string" },
+    "thing-group": { type: "boolean", default: false },
+    continuous: { type: "boolean", default: false },
   },
 });
 const count = Number(values.things);
 const rate = Number(values.rate);
+const minuteMs = Number(values["minute-ms"]);
+const continuous = values.continuous;
+const viaGroup = values["thing-group"] || continuous;
+const GROUP = "fleet";
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
@@ -33,7 +42,7 @@ const bench = await startBench({
   objectsPort: 0,
   controlPort: 0,
   host: "127.0.0.1",
-  minuteMs: Number(values["minute-ms"]),
+  minuteMs,
   keyBits: Number(values["key-bits"]),
 });
 const names = Array.from({ length: count }, (_, i) => `fleet-${String(i).padStart(4, "0")}`);
@@ -65,28 +74,49 @@ async function device(i: number): Promise<MqttClient> {
   return client;
 }
 
+/** Runs `fn` over every thing index, 50 at a time. */
+async function inBatches<T>(fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < count; i += 50) out.push(...(await Promise.all(names.slice(i, i + 50).map((_, j) => fn(i + j)))));
+  return out;
+}
+
 t0 = Date.now();
-const clients: MqttClient[] = [];
-for (let i = 0; i < count; i += 50) clients.push(...(await Promise.all(names.slice(i, i + 50).map((_, j) => device(i + j)))));
+const clients = await inBatches(device);
 console.log(`connected ${count} things over mutual TLS in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
 const iot = new IoTClient({ endpoint: bench.control.url, region: bench.region, credentials: bench.credentials });
+const joinGroup = (i: number) => iot.send(new AddThingToThingGroupCommand({ thingGroupName: GROUP, thingName: names[i] }));
+if (viaGroup) await iot.send(new CreateThingGroupCommand({ thingGroupName: GROUP }));
+if (viaGroup && !continuous) {
+  t0 = Date.now();
+  await inBatches(joinGroup);
+  console.log(`added ${count} things to thing group "${GROUP}" in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
 const jobId = `fleet-${Date.now()}`;
+const target = continuous ? `CONTINUOUS job on thing group "${GROUP}", things joining after it` : viaGroup ? `thing group "${GROUP}"` : `${count} thing ARNs`;
 t0 = Date.now();
 await iot.send(
   new CreateJobCommand({
     jobId,
-    targets: names.map((n) => bench.registry.thingArn(n)),
+    targets: viaGroup ? [bench.registry.thingGroupArn(GROUP)] : names.map((n) => bench.registry.thingArn(n)),
+    targetSelection: continuous ? "CONTINUOUS" : "SNAPSHOT",
     document: JSON.stringify({ operation: "fleet-test" }),
     jobExecutionsRolloutConfig: { maximumPerMinute: rate },
   }),
 );
+if (continuous) {
+  t0 = Date.now();
+  await inBatches(joinGroup);
+}
+// A CONTINUOUS job stays IN_PROGRESS: done once every thing succeeded.
 for (;;) {
   const { job } = await iot.send(new DescribeJobCommand({ jobId }));
-  if (job?.status !== "IN_PROGRESS") {
+  const succeeded = job?.jobProcessDetails?.numberOfSucceededThings ?? 0;
+  if (job?.status !== "IN_PROGRESS" || succeeded === count) {
     const seconds = (Date.now() - t0) / 1000;
-    const succeeded = job?.jobProcessDetails?.numberOfSucceededThings ?? 0;
-    console.log(`job ${job?.status}: ${succeeded}/${count} SUCCEEDED in ${seconds.toFixed(1)} s = ${(succeeded / seconds).toFixed(1)} executions/s (rollout cap ${rate}/min)`);
+    console.log(`job ${job?.status}: ${succeeded}/${count} SUCCEEDED in ${seconds.toFixed(1)} s = ${(succeeded / seconds).toFixed(1)} executions/s (rollout cap ${rate} per Jobs minute of ${minuteMs / 1000} s; target: ${target})`);
     break;
   }
   await new Promise((r) => setTimeout(r, 200));

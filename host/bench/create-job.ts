@@ -1,68 +1,38 @@
 // CreateJob's request body checked field by field against the AWS IoT API
-// reference, turned into the bench's Job record. Features the bench does not
-// model (thing groups, continuous jobs, exponential rollout, scheduling) are
-// refused rather than silently ignored.
-import type { AbortCriteria, AbortFailureType, Job } from "./job.ts";
+// reference, turned into the bench's Job record. Targets are thing and
+// thing-group ARNs; a thing named twice (directly and through a group, or in
+// two groups) gets one execution. Features the bench does not model (dynamic
+// groups, exponential rollout, retries, scheduling, templates) are refused
+// rather than silently ignored.
+import { type Json, integer, invalid, object, printable, validJobId } from "./api.ts";
+import type { AbortCriteria, AbortFailureType, Job, TargetSelection } from "./job.ts";
 import { documentProblem, placeholderUrls } from "./job-document.ts";
 
-const JOB_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 const FAILURE_TYPES: readonly AbortFailureType[] = ["FAILED", "REJECTED", "TIMED_OUT", "ALL"];
-
-/** A refusal of the request: the AWS exception name and message. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export const invalid = (message: string): ApiError => new ApiError(400, "InvalidRequestException", message);
-
-type Body = Record<string, unknown>;
-
-function object(v: unknown, name: string): Body | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "object" || Array.isArray(v)) throw invalid(`${name} must be an object`);
-  return v as Body;
-}
-
-function integer(v: unknown, name: string, min: number, max: number): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw invalid(`${name} must be an integer from ${min} to ${max}`);
-  return v;
-}
-
-export function validJobId(jobId: string): string {
-  if (!JOB_ID.test(jobId)) throw invalid("jobId must be 1 to 64 characters of [a-zA-Z0-9_-]");
-  return jobId;
-}
+const TARGET_SELECTIONS: readonly TargetSelection[] = ["SNAPSHOT", "CONTINUOUS"];
 
 /**
- * The Job for a CreateJob request. `thingOfTarget` maps a target ARN to an
- * existing thing's name or throws the right ApiError.
+ * The Job for a CreateJob request. `thingsOfTarget` gives the things a target
+ * ARN names (now) or throws the right ApiError.
  */
-export function parseCreateJob(jobId: string, body: Body, thingOfTarget: (arn: string) => string, now: number): Job {
+export function parseCreateJob(jobId: string, body: Json, thingsOfTarget: (arn: string) => string[], now: number): Job {
   validJobId(jobId);
   for (const unsupported of ["documentSource", "jobTemplateArn", "schedulingConfig", "jobExecutionsRetryConfig", "documentParameters", "namespaceId"]) {
     if (body[unsupported] !== undefined) throw invalid(`the bench does not support ${unsupported}`);
   }
-  if (body.targetSelection !== undefined && body.targetSelection !== "SNAPSHOT") throw invalid("the bench supports only SNAPSHOT jobs");
+  const targetSelection = body.targetSelection ?? "SNAPSHOT";
+  if (!TARGET_SELECTIONS.includes(targetSelection as TargetSelection)) throw invalid(`targetSelection must be one of ${TARGET_SELECTIONS.join(", ")}`);
 
   const targets = body.targets;
-  if (!Array.isArray(targets) || targets.length === 0 || !targets.every((t) => typeof t === "string")) throw invalid("targets must be a non-empty list of thing ARNs");
-  const thingNames = (targets as string[]).map(thingOfTarget);
-  if (new Set(thingNames).size !== thingNames.length) throw invalid("targets must not repeat a thing");
+  if (!Array.isArray(targets) || targets.length === 0 || !targets.every((t) => typeof t === "string")) throw invalid("targets must be a non-empty list of thing or thing-group ARNs");
+  if (new Set(targets).size !== targets.length) throw invalid("targets must not repeat an ARN");
+  const thingNames = [...new Set((targets as string[]).flatMap(thingsOfTarget))];
 
   const document = body.document;
   if (typeof document !== "string") throw invalid("document is required");
   const problem = documentProblem(document);
   if (problem) throw invalid(problem);
-
-  const description = body.description;
-  if (description !== undefined && (typeof description !== "string" || description.length > 2028)) throw invalid("description must be a string of at most 2028 characters");
+  const description = printable(body.description, "description");
 
   const presigned = object(body.presignedUrlConfig, "presignedUrlConfig");
   if (placeholderUrls(document).length > 0 && !presigned) throw invalid("the job document has presigned-URL placeholders but no presignedUrlConfig was given");
@@ -74,9 +44,10 @@ export function parseCreateJob(jobId: string, body: Body, thingOfTarget: (arn: s
   return {
     jobId,
     document,
-    ...(description !== undefined && { description: description as string }),
+    ...(description !== undefined && { description }),
     targets: targets as string[],
     thingNames,
+    targetSelection: targetSelection as TargetSelection,
     ...(presigned && {
       presignedUrlConfig: {
         ...(typeof presigned.roleArn === "string" && { roleArn: presigned.roleArn }),

@@ -1,8 +1,13 @@
 // A job as the control plane sees it: its settings, rollout pacing, abort
 // criteria, completion and per-status counts. Pure functions, no I/O.
+// A SNAPSHOT job goes to the things its targets name when it is created and
+// completes once they are all done; a CONTINUOUS job also goes to each thing
+// that joins a target group later, and never completes
+// (https://docs.aws.amazon.com/iot/latest/developerguide/iot-jobs-lifecycle.html).
 import { type Execution, type ExecutionStatus, isTerminal } from "./jobs.ts";
 
 export type JobStatus = "IN_PROGRESS" | "CANCELED" | "COMPLETED";
+export type TargetSelection = "SNAPSHOT" | "CONTINUOUS";
 export type AbortFailureType = "FAILED" | "REJECTED" | "TIMED_OUT" | "ALL";
 
 export interface AbortCriteria {
@@ -18,9 +23,15 @@ export interface Job {
   /** The job document as given, placeholders unresolved. */
   document: string;
   description?: string;
-  /** Thing ARNs as given, and the thing names they name, in order. */
+  /** Thing and thing-group ARNs as given. */
   targets: string[];
+  /** The things the job goes to, in rollout order: its targets' things at creation, then things joining a target group (CONTINUOUS). */
   thingNames: string[];
+  /** SNAPSHOT when absent. */
+  targetSelection?: TargetSelection;
+  /** How many of thingNames have their execution, and when the next may get it; set from the first release. */
+  released?: number;
+  nextReleaseAt?: number;
   presignedUrlConfig?: { roleArn?: string; expiresInSec: number };
   inProgressTimeoutInMinutes?: number;
   maximumPerMinute?: number;
@@ -35,23 +46,26 @@ export interface Job {
 }
 
 /**
- * How many of the job's things may have been notified by `now`. With a
- * maximumPerMinute of r, the k-th thing (0-based) is released k/r minutes
- * after creation, so no minute ever sees more than r releases.
+ * How many more of the job's things are due for release by `now`, and when
+ * the one after them may go. With a maximumPerMinute of r, releases are 1/r
+ * minute apart, the first at creation or when a thing joins an idle
+ * continuous job: no minute sees a burst.
  */
-export function releasedBy(job: Job, now: number, minuteMs: number): number {
-  const total = job.thingNames.length;
-  if (job.status !== "IN_PROGRESS") return 0;
-  if (job.maximumPerMinute === undefined) return total;
-  const elapsed = Math.max(0, now - job.createdAt);
-  return Math.min(total, 1 + Math.floor((elapsed * job.maximumPerMinute) / minuteMs));
+export function dueReleases(job: Job, released: number, now: number, minuteMs: number): { count: number; nextReleaseAt: number } {
+  const interval = job.maximumPerMinute === undefined ? 0 : minuteMs / job.maximumPerMinute;
+  let at = job.nextReleaseAt ?? job.createdAt + released * interval;
+  let count = 0;
+  while (job.status === "IN_PROGRESS" && released + count < job.thingNames.length && at <= now) {
+    count++;
+    at += interval;
+  }
+  return { count, nextReleaseAt: at };
 }
 
-/** When the next not-yet-released thing is due, or undefined when all are out. */
-export function nextReleaseAt(job: Job, released: number, minuteMs: number): number | undefined {
-  if (job.status !== "IN_PROGRESS" || released >= job.thingNames.length) return undefined;
-  if (job.maximumPerMinute === undefined) return job.createdAt;
-  return job.createdAt + Math.ceil((released * minuteMs) / job.maximumPerMinute);
+/** A CONTINUOUS job after `thingName` joined one of its target groups; the pacing of an idle rollout starts again now. */
+export function withThingJoined(job: Job, released: number, thingName: string, now: number): Job {
+  const idle = released >= job.thingNames.length;
+  return { ...job, thingNames: [...job.thingNames, thingName], ...(idle && { nextReleaseAt: Math.max(job.nextReleaseAt ?? now, now) }) };
 }
 
 export type ProcessCounts = Record<ExecutionStatus, number>;
@@ -77,7 +91,7 @@ export function abortTriggered(job: Job, counts: ProcessCounts): AbortCriteria |
   });
 }
 
-/** A running job is COMPLETED once every thing was notified and every execution is terminal. */
-export function isComplete(job: Job, executions: readonly Execution[]): boolean {
-  return job.status === "IN_PROGRESS" && executions.length === job.thingNames.length && executions.every((e) => isTerminal(e.status));
+/** A running SNAPSHOT job is COMPLETED once every thing was released and every execution is terminal. */
+export function isComplete(job: Job, released: number, executions: readonly Execution[]): boolean {
+  return job.status === "IN_PROGRESS" && job.targetSelection !== "CONTINUOUS" && released >= job.thingNames.length && executions.every((e) => isTerminal(e.status));
 }

@@ -1,17 +1,20 @@
 // The Jobs MQTT API on the bench broker: requests on
 // $aws/things/<thing>/jobs/{get,start-next,<jobId>/get,<jobId>/update} are
 // answered on <topic>/accepted or <topic>/rejected with the clientToken and a
-// timestamp; jobs/notify and jobs/notify-next follow every change. Times on the
-// wire are whole seconds since the epoch, as AWS sends them.
+// timestamp; jobs/notify and jobs/notify-next follow every change of the
+// pending list and of the next job. Times on the wire are whole seconds since
+// the epoch, as AWS sends them. A connection making more requests than AWS's
+// per-connection publish rate gets RequestThrottled for the excess.
 import type Aedes from "aedes";
 import type { AedesPublishPacket } from "aedes";
-import type { Execution, JobsError } from "./jobs.ts";
+import { type Execution, JOB_ID, type JobsError } from "./jobs.ts";
 import type { JobsService, ThingChange } from "./jobs-service.ts";
 import { clientTokenOf, parseBody, parseDescribe, parseGetPending, parseStartNext, parseUpdate } from "./jobs-requests.ts";
+import { isServiceTopic, jobsTopic } from "./jobs-topics.ts";
+import { PUBLISHES_PER_SECOND_PER_CONNECTION } from "./mqtt-rules.ts";
+import { TokenBucket } from "./rate-limit.ts";
 
 const REQUESTS = "$aws/things/+/jobs/#";
-const TOPIC = /^\$aws\/things\/([^/]+)\/jobs\/(.+)$/;
-const JOB_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 
 type Answer = { accepted: Record<string, unknown> } | { rejected: JobsError };
 
@@ -83,19 +86,29 @@ export function serveJobsOverMqtt(broker: Aedes, service: JobsService): () => vo
     };
   };
 
+  // One bucket per connection; a thing has one connection at a time (its client id is its name).
+  const buckets = new Map<string, TokenBucket>();
+  const throttled = (connection: string): boolean => {
+    let bucket = buckets.get(connection);
+    if (!bucket) buckets.set(connection, (bucket = new TokenBucket(PUBLISHES_PER_SECOND_PER_CONNECTION)));
+    return !bucket.take();
+  };
+
   const onRequest = (packet: AedesPublishPacket, done: () => void): void => {
     done();
-    const match = TOPIC.exec(packet.topic);
-    if (!match) return;
-    const [, thing, request] = match;
+    const topic = jobsTopic(packet.topic);
     // Our own answers and notifications come back through this subscription.
-    if (/\/(accepted|rejected)$/.test(request) || request === "notify" || request === "notify-next") return;
+    if (!topic || isServiceTopic(topic.request)) return;
+    const { thing, request } = topic;
     const timestamp = seconds(Date.now());
     const parsed = parseBody(Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
     const clientToken = clientTokenOf(parsed.ok ? parsed.value : undefined);
     let result: Answer;
     try {
-      result = parsed.ok ? answer(thing, request, parsed.value) : { rejected: parsed.error };
+      // aedes stamps each routed packet with its publisher's client id (its types leave it out).
+      const connection = (packet as AedesPublishPacket & { clientId?: string }).clientId ?? thing;
+      if (throttled(connection)) result = { rejected: { code: "RequestThrottled", message: "Rate exceeded" } };
+      else result = parsed.ok ? answer(thing, request, parsed.value) : { rejected: parsed.error };
     } catch (err) {
       result = { rejected: { code: "InternalError", message: (err as Error).message } };
     }

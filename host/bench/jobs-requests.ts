@@ -5,12 +5,25 @@ import { EXECUTION_STATUSES, type ExecutionStatus, type Result, type StatusDetai
 const CLIENT_TOKEN_MAX = 64;
 const STATUS_KEY = /^[a-zA-Z0-9:_-]{1,128}$/;
 const STATUS_VALUE_MAX = 1024;
-// Value pattern [^\p{C}]+: no control, format, private-use or unassigned characters.
-const STATUS_VALUE_FORBIDDEN = /\p{C}/u;
+// AWS's pattern [^\p{C}]+ (statusDetails values, comments, descriptions): no
+// control, format, private-use or unassigned characters.
+export const PRINTABLE_FORBIDDEN = /\p{C}/u;
 // 1 minute to 7 days, or -1 to cancel the step timer.
 const STEP_TIMEOUT_MAX = 10080;
 
 type Body = Record<string, unknown>;
+
+/** Why `v` is not a valid statusDetails map (as both the MQTT and the control API check it), or undefined. */
+export function statusDetailsProblem(v: unknown): string | undefined {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return "statusDetails must be an object of strings";
+  for (const [key, value] of Object.entries(v)) {
+    if (!STATUS_KEY.test(key)) return `statusDetails key "${key.slice(0, 40)}" must be 1 to 128 characters of [a-zA-Z0-9:_-]`;
+    if (typeof value !== "string" || value.length === 0 || value.length > STATUS_VALUE_MAX || PRINTABLE_FORBIDDEN.test(value)) {
+      return `statusDetails value of "${key}" must be a string of 1 to ${STATUS_VALUE_MAX} printable characters`;
+    }
+  }
+  return undefined;
+}
 
 /** The JSON object of a request, or InvalidJson / InvalidRequest. An empty payload counts as `{}`. */
 export function parseBody(payload: Buffer): Result<Body> {
@@ -87,14 +100,8 @@ class Fields {
   statusDetails(): StatusDetails | undefined {
     const v = this.body.statusDetails;
     if (v === undefined) return undefined;
-    if (typeof v !== "object" || v === null || Array.isArray(v)) return this.reject("statusDetails must be an object of strings");
-    for (const [key, value] of Object.entries(v)) {
-      if (!STATUS_KEY.test(key)) return this.reject(`statusDetails key "${key.slice(0, 40)}" must be 1 to 128 characters of [a-zA-Z0-9:_-]`);
-      if (typeof value !== "string" || value.length === 0 || value.length > STATUS_VALUE_MAX || STATUS_VALUE_FORBIDDEN.test(value)) {
-        return this.reject(`statusDetails value of "${key}" must be a string of 1 to ${STATUS_VALUE_MAX} printable characters`);
-      }
-    }
-    return v as StatusDetails;
+    const problem = statusDetailsProblem(v);
+    return problem ? this.reject(problem) : (v as StatusDetails);
   }
   result<T>(value: T): Result<T> {
     return this.error ?? ok(value);

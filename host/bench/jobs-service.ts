@@ -18,10 +18,9 @@ import {
   isTerminal,
   nextPending,
   ok,
-  stateOf,
   startNext,
 } from "./jobs.ts";
-import { type Job, abortTriggered, countByStatus, isComplete, releasedBy } from "./job.ts";
+import { type Job, abortTriggered, countByStatus, dueReleases, isComplete, withThingJoined } from "./job.ts";
 import type { Store } from "./store.ts";
 
 /** Turns a job document (placeholders included) into what a device receives. */
@@ -29,7 +28,7 @@ export type DocumentResolver = (job: Job) => unknown;
 
 export interface ThingChange {
   thingName: string;
-  /** The set of pending executions or their statuses changed: publish `jobs/notify`. */
+  /** An execution joined or left the thing's pending list: publish `jobs/notify`. */
   listChanged: boolean;
   /** The next pending execution is another one: publish `jobs/notify-next`. */
   nextChanged: boolean;
@@ -43,7 +42,7 @@ export interface JobsServiceOptions {
   now?: () => number;
 }
 
-export class JobsService extends EventEmitter<{ change: [ThingChange]; jobChange: [Job] }> {
+export class JobsService extends EventEmitter<{ change: [ThingChange] }> {
   readonly minuteMs: number;
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
@@ -72,8 +71,9 @@ export class JobsService extends EventEmitter<{ change: [ThingChange]; jobChange
 
   createJob(job: Job): void {
     this.store.putJob(job);
-    this.emit("jobChange", job);
     this.releaseDue(job);
+    // A SNAPSHOT job whose targets hold no thing is complete at once.
+    this.settleJob(job.jobId);
   }
 
   /** Cancels a job: QUEUED executions always, IN_PROGRESS ones only with `force`. */
@@ -94,16 +94,53 @@ export class JobsService extends EventEmitter<{ change: [ThingChange]; jobChange
       const next = cancel(e, force, now);
       if (next) this.save(e, next);
     }
-    this.emit("jobChange", canceled);
     return canceled;
+  }
+
+  /** DeleteJob: the job and its executions are gone; their things hear of it. */
+  deleteJob(jobId: string): void {
+    const things = this.store.executionsOfJob(jobId).map((e) => e.thingName);
+    this.announce(things, () => this.store.deleteJob(jobId));
+  }
+
+  /** CancelJobExecution: the execution CANCELED (see jobs.ts cancel()), or undefined when its status does not allow it. */
+  cancelExecution(e: Execution, force: boolean, statusDetails?: StatusDetails): Execution | undefined {
+    const canceled = cancel(e, force, this.now(), statusDetails);
+    if (canceled) this.save(e, canceled);
+    return canceled;
+  }
+
+  /** DeleteJobExecution: the execution is gone, and its job may be complete now. */
+  deleteExecution(e: Execution): void {
+    this.announce([e.thingName], () => this.store.deleteExecution(e.jobId, e.thingName));
+    this.settleJob(e.jobId);
+  }
+
+  /** A thing joined a group: each running CONTINUOUS job targeting the group goes to it too, at the job's rollout pace. */
+  thingJoinedGroup(thingName: string, groupArn: string): void {
+    for (const job of this.store.jobsInProgress()) {
+      if (job.targetSelection !== "CONTINUOUS" || !job.targets.includes(groupArn) || job.thingNames.includes(thingName)) continue;
+      const joined = withThingJoined(job, this.releasedOf(job), thingName, this.now());
+      this.store.putJob(joined);
+      this.releaseDue(joined);
+    }
   }
 
   getJob(jobId: string): Job | undefined {
     return this.store.getJob(jobId);
   }
 
+  /** Every job, oldest first. */
+  allJobs(): Job[] {
+    return this.store.allJobs();
+  }
+
   executionsOfJob(jobId: string): Execution[] {
     return this.store.executionsOfJob(jobId);
+  }
+
+  executionsOfThing(thingName: string): Execution[] {
+    return this.store.executionsOfThing(thingName);
   }
 
   getExecution(jobId: string, thingName: string): Execution | undefined {
@@ -114,7 +151,7 @@ export class JobsService extends EventEmitter<{ change: [ThingChange]; jobChange
 
   pendingOf(thingName: string): { inProgress: Execution[]; queued: Execution[] } {
     const pending = this.store.executionsOfThing(thingName).filter((e) => isPending(e.status));
-    pending.sort((a, b) => a.queuedAt - b.queuedAt || a.executionNumber - b.executionNumber);
+    pending.sort((a, b) => a.queuedAt - b.queuedAt);
     return { inProgress: pending.filter((e) => e.status === "IN_PROGRESS"), queued: pending.filter((e) => e.status === "QUEUED") };
   }
 
@@ -130,14 +167,18 @@ export class JobsService extends EventEmitter<{ change: [ThingChange]; jobChange
     return started;
   }
 
-  /** DescribeJobExecution: `$next` gives the next pending execution (or none). */
+  /**
+   * DescribeJobExecution: `$next` gives the next pending execution (or none).
+   * A terminal one is TerminalStateReached, without its state
+   * (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-api.html).
+   */
   describe(thingName: string, jobId: string, executionNumber?: number): Result<Execution | undefined> {
     const e = jobId === "$next" ? this.nextOf(thingName) : this.store.getExecution(jobId, thingName);
     if (!e) return jobId === "$next" ? ok(undefined) : fail("ResourceNotFound", `no execution of job ${jobId} for ${thingName}`);
     if (executionNumber !== undefined && executionNumber !== e.executionNumber) {
       return fail("ResourceNotFound", `no execution number ${executionNumber} of job ${e.jobId} for ${thingName}`);
     }
-    if (isTerminal(e.status)) return fail("TerminalStateReached", `the execution of job ${e.jobId} is ${e.status}`, stateOf(e));
+    if (isTerminal(e.status)) return fail("TerminalStateReached", `the execution of job ${e.jobId} is ${e.status}`);
     return ok(e);
   }
 
@@ -158,15 +199,19 @@ export class JobsService extends EventEmitter<{ change: [ThingChange]; jobChange
 
   /** Writes an execution change, then settles its job and announces the thing's change. */
   private save(before: Execution | undefined, after: Execution): void {
-    const thing = after.thingName;
-    const old = this.store.executionsOfThing(thing);
-    const listBefore = listKey(old);
-    const nextBefore = nextKey(old);
-    this.store.putExecution(after, isTerminal(after.status) ? undefined : deadlineOf(after));
-    const executions = this.store.executionsOfThing(thing);
-    const change = { thingName: thing, listChanged: listKey(executions) !== listBefore, nextChanged: nextKey(executions) !== nextBefore };
+    this.announce([after.thingName], () => this.store.putExecution(after, isTerminal(after.status) ? undefined : deadlineOf(after)));
     if (!before || before.status !== after.status) this.settleJob(after.jobId);
-    if (change.listChanged || change.nextChanged) this.emit("change", change);
+  }
+
+  /** Runs `write`, then announces each of `things` whose pending list or next execution it changed. */
+  private announce(things: string[], write: () => void): void {
+    const before = new Map(things.map((t) => [t, keysOf(this.store.executionsOfThing(t))]));
+    write();
+    for (const [thingName, was] of before) {
+      const now = keysOf(this.store.executionsOfThing(thingName));
+      const change = { thingName, listChanged: now.list !== was.list, nextChanged: now.next !== was.next };
+      if (change.listChanged || change.nextChanged) this.emit("change", change);
+    }
   }
 
   /** Applies abort criteria and completion after an execution's status changed. */
@@ -178,32 +223,32 @@ export class JobsService extends EventEmitter<{ change: [ThingChange]; jobChange
     if (criterion) {
       const comment = `aborted: ${criterion.failureType} executions reached ${criterion.thresholdPercentage}% (minimum ${criterion.minNumberOfExecutedThings} things)`;
       this.cancelJob(jobId, false, "ABORTED", comment);
-    } else if (isComplete(job, executions)) {
+    } else if (isComplete(job, this.releasedOf(job), executions)) {
       const now = this.now();
-      const done: Job = { ...job, status: "COMPLETED", completedAt: now, lastUpdatedAt: now };
-      this.store.putJob(done);
-      this.emit("jobChange", done);
+      this.store.putJob({ ...job, status: "COMPLETED", completedAt: now, lastUpdatedAt: now });
     }
   }
 
-  /** Queues executions for the things whose turn in the rollout has come. */
+  /** Records written before the count was kept never lost an execution: their number is the count. */
+  private releasedOf(job: Job): number {
+    return job.released ?? this.store.countExecutionsOfJob(job.jobId);
+  }
+
+  /** Queues executions for the things whose turn in the rollout has come, in one transaction. */
   private releaseDue(job: Job): void {
-    const released = this.store.countExecutionsOfJob(job.jobId);
-    const due = releasedBy(job, this.now(), this.minuteMs);
-    for (const thingName of job.thingNames.slice(released, due)) {
-      const now = this.now();
-      const e: Execution = {
-        jobId: job.jobId,
-        thingName,
-        executionNumber: this.store.nextExecutionNumber(thingName),
-        status: "QUEUED",
-        statusDetails: {},
-        versionNumber: 1,
-        queuedAt: now,
-        lastUpdatedAt: now,
-      };
-      this.save(undefined, e);
-    }
+    const released = this.releasedOf(job);
+    const now = this.now();
+    const due = dueReleases(job, released, now, this.minuteMs);
+    if (due.count === 0) return;
+    this.store.atomically(() => {
+      this.store.putJob({ ...job, released: released + due.count, nextReleaseAt: due.nextReleaseAt });
+      for (const thingName of job.thingNames.slice(released, released + due.count)) {
+        // Abort criteria may cancel the job while its things are being released.
+        if (this.store.getJob(job.jobId)?.status !== "IN_PROGRESS") return;
+        // Each execution is its thing's first of this job: the bench never runs a job twice on a thing.
+        this.save(undefined, { jobId: job.jobId, thingName, executionNumber: 1, status: "QUEUED", statusDetails: {}, versionNumber: 1, queuedAt: now, lastUpdatedAt: now });
+      }
+    });
   }
 
   private sweep(): void {
@@ -225,14 +270,18 @@ export class JobsService extends EventEmitter<{ change: [ThingChange]; jobChange
   }
 }
 
-const listKey = (executions: Execution[]): string =>
-  executions
+/**
+ * What notify and notify-next follow: the set of pending jobs (AWS sends a
+ * ListNotification when an execution joins or leaves it, not when one goes
+ * from QUEUED to IN_PROGRESS) and which execution is next
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-comm-notifications.html).
+ */
+function keysOf(executions: Execution[]): { list: string; next: string } {
+  const list = executions
     .filter((e) => isPending(e.status))
-    .map((e) => `${e.jobId}:${e.status}`)
+    .map((e) => e.jobId)
     .sort()
     .join(",");
-
-const nextKey = (executions: Execution[]): string => {
   const n = nextPending(executions);
-  return n ? `${n.jobId}:${n.executionNumber}` : "";
-};
+  return { list, next: n ? `${n.jobId}:${n.executionNumber}` : "" };
+}

@@ -2,6 +2,9 @@
 // plain records, no I/O and no clock (callers pass `now` in milliseconds).
 // Request parsing lives in jobs-requests.ts; storage and timers in jobs-service.ts.
 
+/** AWS's jobId pattern. */
+export const JOB_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+
 export const EXECUTION_STATUSES = ["QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED", "REMOVED"] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 export type StatusDetails = Record<string, string>;
@@ -34,7 +37,10 @@ export interface ExecutionState {
 export interface JobsError {
   code: JobsErrorCode;
   message: string;
-  /** Present for InvalidStateTransition, VersionMismatch and TerminalStateReached. */
+  /**
+   * Only for InvalidStateTransition and VersionMismatch, as AWS documents the
+   * ErrorResponse (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-api.html).
+   */
   executionState?: ExecutionState;
 }
 
@@ -60,6 +66,8 @@ export interface Execution {
   stepDeadline?: number;
   /** When the job's inProgressTimeoutInMinutes runs out. */
   inProgressDeadline?: number;
+  /** Canceled by a CancelJob or CancelJobExecution with force. */
+  forceCanceled?: boolean;
 }
 
 /** The timing settings that apply to an execution: minutes and how long a minute is. */
@@ -150,8 +158,24 @@ export function deadlineOf(e: Execution): number | undefined {
   return ds.length ? Math.min(...ds) : undefined;
 }
 
-/** Moved to CANCELED by a job cancel (QUEUED always; IN_PROGRESS only when forced), else undefined. */
-export function cancel(e: Execution, force: boolean, now: number): Execution | undefined {
+/**
+ * Moved to CANCELED by CancelJob or CancelJobExecution (QUEUED always;
+ * IN_PROGRESS only when forced), else undefined. `statusDetails`, when given,
+ * replace the execution's.
+ */
+export function cancel(e: Execution, force: boolean, now: number, statusDetails?: StatusDetails): Execution | undefined {
   if (e.status !== "QUEUED" && !(force && e.status === "IN_PROGRESS")) return undefined;
-  return { ...e, status: "CANCELED", versionNumber: e.versionNumber + 1, lastUpdatedAt: now, stepDeadline: undefined, inProgressDeadline: undefined };
+  return {
+    ...e,
+    status: "CANCELED",
+    ...(statusDetails && { statusDetails }),
+    ...(force && { forceCanceled: true }),
+    versionNumber: e.versionNumber + 1,
+    lastUpdatedAt: now,
+    stepDeadline: undefined,
+    inProgressDeadline: undefined,
+  };
 }
+
+/** DeleteJobExecution may remove a terminal execution, or an IN_PROGRESS one when forced; a QUEUED one never. */
+export const deletable = (e: Execution, force: boolean): boolean => isTerminal(e.status) || (force && e.status === "IN_PROGRESS");

@@ -1,5 +1,5 @@
-// The bench's persistent state in SQLite: things, certificates, jobs,
-// executions and objects. Every change is written before it is announced, so a
+// The bench's persistent state in SQLite: things, thing groups, certificates,
+// jobs, executions and objects. Every change is written before it is announced, so a
 // bench restart (even mid-rollout) picks up exactly where it stopped.
 import Database from "better-sqlite3";
 import type { Execution, ExecutionStatus } from "./jobs.ts";
@@ -8,6 +8,14 @@ import type { Job } from "./job.ts";
 export interface Thing {
   thingName: string;
   thingId: string;
+  attributes: Record<string, string>;
+  createdAt: number;
+}
+
+export interface ThingGroup {
+  thingGroupName: string;
+  thingGroupId: string;
+  description?: string;
   attributes: Record<string, string>;
   createdAt: number;
 }
@@ -31,6 +39,10 @@ export interface ObjectStats {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS things (
   name TEXT PRIMARY KEY, id TEXT NOT NULL, attributes TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS thing_groups (
+  name TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS thing_group_members (
+  group_name TEXT NOT NULL, thing_name TEXT NOT NULL, PRIMARY KEY (group_name, thing_name));
 CREATE TABLE IF NOT EXISTS certificates (
   id TEXT PRIMARY KEY, thing_name TEXT NOT NULL, pem TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (
@@ -78,6 +90,25 @@ export class Store {
     return row && { thingName: row.name, thingId: row.id, attributes: JSON.parse(row.attributes), createdAt: row.created_at };
   }
 
+  putThingGroup(g: ThingGroup): void {
+    this.db.prepare("INSERT INTO thing_groups (name, record) VALUES (?, ?)").run(g.thingGroupName, JSON.stringify(g));
+  }
+
+  getThingGroup(name: string): ThingGroup | undefined {
+    const row = this.db.prepare("SELECT record FROM thing_groups WHERE name = ?").get(name) as { record: string } | undefined;
+    return row && JSON.parse(row.record);
+  }
+
+  /** Adds the thing to the group; false when it already was a member. */
+  addThingToGroup(groupName: string, thingName: string): boolean {
+    return this.db.prepare("INSERT OR IGNORE INTO thing_group_members (group_name, thing_name) VALUES (?, ?)").run(groupName, thingName).changes > 0;
+  }
+
+  /** The group's things in the order they joined. */
+  thingsInGroup(groupName: string): string[] {
+    return (this.db.prepare("SELECT thing_name FROM thing_group_members WHERE group_name = ? ORDER BY rowid").all(groupName) as { thing_name: string }[]).map((r) => r.thing_name);
+  }
+
   putCertificate(certificateId: string, thingName: string, pem: string): void {
     this.db.prepare("INSERT OR REPLACE INTO certificates (id, thing_name, pem) VALUES (?, ?, ?)").run(certificateId, thingName, pem);
   }
@@ -91,12 +122,28 @@ export class Store {
   // jobs and executions
 
   putJob(job: Job): void {
-    this.db.prepare("INSERT OR REPLACE INTO jobs (id, status, record) VALUES (?, ?, ?)").run(job.jobId, job.status, JSON.stringify(job));
+    // An upsert keeps the row (and its rowid, the listing order) of an updated job.
+    this.db
+      .prepare("INSERT INTO jobs (id, status, record) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, record = excluded.record")
+      .run(job.jobId, job.status, JSON.stringify(job));
   }
 
   getJob(jobId: string): Job | undefined {
     const row = this.db.prepare("SELECT record FROM jobs WHERE id = ?").get(jobId) as { record: string } | undefined;
     return row && JSON.parse(row.record);
+  }
+
+  /** Every job, oldest first. */
+  allJobs(): Job[] {
+    return (this.db.prepare("SELECT record FROM jobs ORDER BY rowid").all() as { record: string }[]).map((r) => JSON.parse(r.record));
+  }
+
+  /** Removes the job and all its executions. */
+  deleteJob(jobId: string): void {
+    this.atomically(() => {
+      this.db.prepare("DELETE FROM executions WHERE job_id = ?").run(jobId);
+      this.db.prepare("DELETE FROM jobs WHERE id = ?").run(jobId);
+    });
   }
 
   jobsInProgress(): Job[] {
@@ -105,7 +152,10 @@ export class Store {
 
   putExecution(e: Execution, deadline: number | undefined): void {
     this.db
-      .prepare("INSERT OR REPLACE INTO executions (job_id, thing_name, execution_number, status, deadline, record) VALUES (?, ?, ?, ?, ?, ?)")
+      .prepare(
+        `INSERT INTO executions (job_id, thing_name, execution_number, status, deadline, record) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (job_id, thing_name) DO UPDATE SET execution_number = excluded.execution_number, status = excluded.status, deadline = excluded.deadline, record = excluded.record`,
+      )
       .run(e.jobId, e.thingName, e.executionNumber, e.status, deadline ?? null, JSON.stringify(e));
   }
 
@@ -114,8 +164,13 @@ export class Store {
     return row && JSON.parse(row.record);
   }
 
+  deleteExecution(jobId: string, thingName: string): void {
+    this.db.prepare("DELETE FROM executions WHERE job_id = ? AND thing_name = ?").run(jobId, thingName);
+  }
+
+  /** The thing's executions, oldest first. */
   executionsOfThing(thingName: string): Execution[] {
-    return this.records(this.db.prepare("SELECT record FROM executions WHERE thing_name = ?").all(thingName));
+    return this.records(this.db.prepare("SELECT record FROM executions WHERE thing_name = ? ORDER BY rowid").all(thingName));
   }
 
   executionsOfJob(jobId: string, status?: ExecutionStatus): Execution[] {
@@ -129,20 +184,9 @@ export class Store {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM executions WHERE job_id = ?").get(jobId) as { n: number }).n;
   }
 
-  /** Execution numbers count up per thing, across all its jobs. */
-  nextExecutionNumber(thingName: string): number {
-    const row = this.db.prepare("SELECT MAX(execution_number) AS n FROM executions WHERE thing_name = ?").get(thingName) as { n: number | null };
-    return (row.n ?? 0) + 1;
-  }
-
   /** Executions whose timer runs out at or before `time`. */
   executionsDueBy(time: number): Execution[] {
     return this.records(this.db.prepare("SELECT record FROM executions WHERE deadline IS NOT NULL AND deadline <= ?").all(time));
-  }
-
-  earliestDeadline(): number | undefined {
-    const row = this.db.prepare("SELECT MIN(deadline) AS d FROM executions WHERE deadline IS NOT NULL").get() as { d: number | null };
-    return row.d ?? undefined;
   }
 
   private records(rows: unknown[]): Execution[] {

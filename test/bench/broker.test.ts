@@ -1,18 +1,14 @@
 // The broker's identity rules: client certificates required, client id bound
 // to the certificate's thing, and each thing confined to its own $aws topics.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import mqtt from "mqtt";
 import type { Bench } from "../../host/bench/bench.ts";
-import { connectDevice, removeDir, sleep, testBench } from "./helpers.ts";
+import { benchForTests, connectDevice, sleep } from "./helpers.ts";
 
 let bench: Bench;
-before(async () => {
-  bench = await testBench();
-});
-after(async () => {
-  await bench.stop();
-  removeDir(bench.dataDir);
+benchForTests({}, (b) => {
+  bench = b;
 });
 
 const url = () => `mqtts://localhost:${bench.mqtt.port}`;

@@ -1,12 +1,14 @@
 // Shared test plumbing: a bench in a fresh temporary folder, devices as real
 // MQTT.js clients over mutual TLS, and the real AWS SDK clients pointed at it.
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { IoTClient } from "@aws-sdk/client-iot";
 import { S3Client } from "@aws-sdk/client-s3";
-import mqtt, { type MqttClient } from "mqtt";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { type Bench, type BenchOptions, startBench } from "../../host/bench/bench.ts";
 
 export const tempDir = (): string => mkdtempSync(join(tmpdir(), "bench-test-"));
@@ -16,6 +18,27 @@ export const removeDir = (dir: string): void => rmSync(dir, { recursive: true, f
 export function testBench(opts: BenchOptions = {}): Promise<Bench> {
   return startBench({ dataDir: tempDir(), mqttPort: 0, objectsPort: 0, controlPort: 0, host: "127.0.0.1", keyBits: 1024, ...opts });
 }
+
+/** A test bench for the tests of one file: started before them (and handed to `use`), stopped and removed after them. */
+export function benchForTests(opts: BenchOptions, use: (bench: Bench) => void | Promise<void>): void {
+  let bench: Bench | undefined;
+  before(async () => {
+    bench = await testBench(opts);
+    await use(bench);
+  });
+  after(async () => {
+    await bench?.stop();
+    if (bench) removeDir(bench.dataDir);
+  });
+}
+
+/** Asserts that `p` rejects with AWS's exception `name`, its message matching `message` when given. */
+export const rejectsWith = (p: Promise<unknown>, name: string, message?: RegExp): Promise<void> =>
+  assert.rejects(p, (err: Error) => {
+    assert.equal(err.name, name, err.message);
+    if (message) assert.match(err.message, message);
+    return true;
+  });
 
 export function iotClient(bench: Bench): IoTClient {
   return new IoTClient({ endpoint: bench.control.url, region: bench.region, credentials: bench.credentials, maxAttempts: 1 });
@@ -40,11 +63,14 @@ export class Device {
   private readonly subscribed = new Set<string>();
   readonly messages: { topic: string; body: Record<string, any> }[] = [];
   private waiters: { match: (m: { topic: string; body: Record<string, any> }) => boolean; resolve: (m: { topic: string; body: Record<string, any> }) => void }[] = [];
+  /** Settles when the connection closes (the broker hung up, or close()). */
+  readonly closed: Promise<void>;
 
   constructor(
     readonly client: MqttClient,
     readonly thingName: string,
   ) {
+    this.closed = new Promise((resolve) => client.once("close", () => resolve()));
     client.on("message", (topic, payload) => {
       let body: Record<string, any>;
       try {
@@ -109,8 +135,8 @@ export class Device {
   }
 }
 
-/** Registers `thingName` (unless `register` is false) and connects it as a device. */
-export async function connectDevice(bench: Bench, thingName: string, opts: { clientId?: string; credentialsOf?: string } = {}): Promise<Device> {
+/** Registers `thingName` and connects it as a device; rejects when the broker refuses or hangs up before CONNACK. */
+export async function connectDevice(bench: Bench, thingName: string, opts: { clientId?: string; credentialsOf?: string; will?: IClientOptions["will"] } = {}): Promise<Device> {
   const creds = await bench.registry.registerDevice(opts.credentialsOf ?? thingName);
   const client = await mqtt.connectAsync(`mqtts://localhost:${bench.mqtt.port}`, {
     clientId: opts.clientId ?? thingName,
@@ -119,12 +145,16 @@ export async function connectDevice(bench: Bench, thingName: string, opts: { cli
     ca: creds.caPem,
     reconnectPeriod: 0,
     connectTimeout: 5000,
-  });
+    ...(opts.will && { will: opts.will }),
+  }, false);
   return new Device(client, thingName);
 }
 
 export const thingArn = (bench: Bench, name: string): string => bench.registry.thingArn(name);
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Whether `d`'s connection closes within `ms`. */
+export const closesWithin = (d: Device, ms: number): Promise<boolean> => Promise.race([d.closed.then(() => true), sleep(ms).then(() => false)]);
 
 /** Polls `check` until it returns a value other than undefined. */
 export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {

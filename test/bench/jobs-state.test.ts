@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EXECUTION_STATUSES, type Execution, type ExecutionStatus, applyUpdate, cancel, expire, nextPending, startNext } from "../../host/bench/jobs.ts";
-import { type Job, abortTriggered, countByStatus, isComplete, releasedBy } from "../../host/bench/job.ts";
+import { type Job, abortTriggered, countByStatus, dueReleases, isComplete, withThingJoined } from "../../host/bench/job.ts";
 
 const MINUTE = 1000;
 const clock = (now: number) => ({ now, minuteMs: MINUTE });
@@ -101,14 +101,27 @@ const job = (extra: Partial<Job> = {}): Job => ({
   ...extra,
 });
 
-test("rollout releases at most maximumPerMinute things per minute", () => {
+test("rollout releases one thing every 1/maximumPerMinute minute from creation", () => {
   const j = job({ maximumPerMinute: 4 });
-  assert.equal(releasedBy(j, 0, MINUTE), 1);
-  assert.equal(releasedBy(j, MINUTE - 1, MINUTE), 4);
-  assert.equal(releasedBy(j, MINUTE, MINUTE), 5);
-  assert.equal(releasedBy(j, 10 * MINUTE, MINUTE), 10);
-  assert.equal(releasedBy(job(), 0, MINUTE), 10);
-  assert.equal(releasedBy(job({ status: "CANCELED" }), 10 * MINUTE, MINUTE), 0);
+  const due = (released: number, now: number, at: Job = j) => dueReleases(at, released, now, MINUTE).count;
+  assert.equal(due(0, 0), 1);
+  assert.equal(due(0, MINUTE - 1), 4);
+  assert.equal(due(0, MINUTE), 5);
+  assert.equal(due(4, MINUTE), 1, "four out already: the fifth is due at one minute");
+  assert.equal(due(0, 10 * MINUTE), 10);
+  assert.equal(due(0, 0, job()), 10, "without a rate every thing goes at once");
+  assert.equal(due(0, 10 * MINUTE, job({ status: "CANCELED" })), 0);
+  assert.deepEqual(dueReleases(j, 0, MINUTE / 2, MINUTE), { count: 3, nextReleaseAt: 3 * (MINUTE / 4) });
+});
+
+test("a thing joining an idle continuous job is released now, the next one a 1/rate minute later: no burst after idling", () => {
+  const idle = job({ targetSelection: "CONTINUOUS", thingNames: ["t0"], maximumPerMinute: 2, released: 1, nextReleaseAt: MINUTE / 2 });
+  const now = 10 * MINUTE;
+  const joined = withThingJoined(withThingJoined(idle, 1, "t1", now), 1, "t2", now);
+  assert.deepEqual(joined.thingNames, ["t0", "t1", "t2"]);
+  assert.deepEqual(dueReleases(joined, 1, now, MINUTE), { count: 1, nextReleaseAt: now + MINUTE / 2 });
+  const busy = job({ targetSelection: "CONTINUOUS", thingNames: ["t0", "t1"], maximumPerMinute: 2, released: 1, nextReleaseAt: now + 100 });
+  assert.equal(withThingJoined(busy, 1, "t2", now).nextReleaseAt, now + 100, "a rollout under way keeps its pace");
 });
 
 test("abort criteria trigger once enough things were notified and the failure share reaches the threshold", () => {
@@ -119,6 +132,7 @@ test("abort criteria trigger once enough things were notified and the failure sh
   assert.ok(abortTriggered(j, countByStatus(execs(["FAILED", "FAILED", "QUEUED", "SUCCEEDED"])))); // 50 %
   const all = job({ abortCriteria: [{ failureType: "ALL", action: "CANCEL", thresholdPercentage: 60, minNumberOfExecutedThings: 1 }] });
   assert.ok(abortTriggered(all, countByStatus(execs(["FAILED", "REJECTED", "TIMED_OUT", "SUCCEEDED", "SUCCEEDED"]))));
-  assert.ok(!isComplete(j, execs(["SUCCEEDED"])));
-  assert.ok(isComplete(job({ thingNames: ["t0", "t1"] }), execs(["SUCCEEDED", "FAILED"])));
+  assert.ok(!isComplete(j, 1, execs(["SUCCEEDED"])), "nine things still to release");
+  assert.ok(isComplete(job({ thingNames: ["t0", "t1"] }), 2, execs(["SUCCEEDED", "FAILED"])));
+  assert.ok(!isComplete(job({ thingNames: ["t0", "t1"], targetSelection: "CONTINUOUS" }), 2, execs(["SUCCEEDED", "FAILED"])), "a continuous job never completes");
 });

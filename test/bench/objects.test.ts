@@ -2,25 +2,21 @@
 // and presigned URLs fetched over HTTPS the way a device does.
 import assert from "node:assert/strict";
 import https from "node:https";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { Bench } from "../../host/bench/bench.ts";
 import { presignGetUrl } from "../../host/bench/sigv4.ts";
-import { removeDir, s3Client, sleep, testBench } from "./helpers.ts";
+import { benchForTests, s3Client, sleep } from "./helpers.ts";
 
 let bench: Bench;
 let s3: S3Client;
 const image = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 7) & 0xff));
 
-before(async () => {
-  bench = await testBench();
+benchForTests({}, async (b) => {
+  bench = b;
   s3 = s3Client(bench);
   await s3.send(new PutObjectCommand({ Bucket: "fw", Key: "builds/app v2.bin", Body: image, ContentType: "application/octet-stream" }));
-});
-after(async () => {
-  await bench.stop();
-  removeDir(bench.dataDir);
 });
 
 /** GET over HTTPS trusting only the bench CA, as a device would. */
