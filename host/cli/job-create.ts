@@ -7,14 +7,18 @@ import { fail } from "./errors.ts";
 import { readImage } from "./image.ts";
 import { fotaDocument } from "./job-document.ts";
 import { describeAwsError, openTarget, TARGET_FLAGS } from "./target.ts";
+import { BoardFileError, boardFlagUsage, DEFAULT_BOARD, loadBoard } from "../toolchain/board.ts";
+import { signImage } from "../signing/sign.ts";
+import { SigningError } from "../signing/keys.ts";
 
 export const JOB_CREATE_USAGE =
   "fota job create --thing NAME --image dist/esp32/app.js [--slot N|auto] [--version V] [--job-id ID] [--expires SECONDS]\n" +
+  `                [--sign KEY.key.pem --counter N [${boardFlagUsage()}]]\n` +
   "                [--timeout-minutes M] [--rollout-per-minute R] [--abort-failed-pct P] [--aws --region R --bucket B --role-arn ARN] [--bench URL]";
 
 export async function jobCreate(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
-    values: ["thing", "image", "slot", "version", "job-id", "expires", "timeout-minutes", "rollout-per-minute", "abort-failed-pct", ...TARGET_FLAGS],
+    values: ["thing", "image", "slot", "version", "job-id", "expires", "timeout-minutes", "rollout-per-minute", "abort-failed-pct", "sign", "counter", "board", ...TARGET_FLAGS],
     switches: ["aws"],
   });
   const thing = flags.values.thing ?? fail("--thing NAME is required");
@@ -35,6 +39,8 @@ export async function jobCreate(argv: string[]): Promise<void> {
   if (target.kind === "aws" && (!target.bucket || !target.roleArn)) fail("--aws needs --bucket and --role-arn (or FOTA_BUCKET and FOTA_ROLE_ARN)");
   const key = `${jobId}/${basename(image.path)}`;
   const document = fotaDocument(image, target.objectUrl(key), slot, flags.values.version);
+  const signed = flags.values.sign === undefined ? undefined : signFor(image.bytes, flags.values.sign, flags.values.counter, flags.values.board, flags.values.version);
+  if (signed) Object.assign(document, signed.fields);
   try {
     const { thingArn } = await target.iot.send(new DescribeThingCommand({ thingName: thing }));
     await target.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: image.bytes, ContentType: "application/javascript" }));
@@ -53,10 +59,24 @@ export async function jobCreate(argv: string[]): Promise<void> {
       }),
     );
     console.log(`created job ${jobId} for ${thing}: ${image.path}, ${image.size} bytes, md5 ${image.md5}, slot ${slot} (${target.kind}: s3://${target.bucket}/${key})`);
+    if (signed) console.log(`  signed for ${signed.board} with key ${signed.fields.bc_key}, security counter ${signed.fields.bc_counter}, digest ${signed.fields.bc_digest}`);
   } catch (e) {
     const name = (e as { name?: string }).name;
     if (name === "ResourceNotFoundException") fail(`unknown thing "${thing}" (register it with "fota device add ${thing}")`);
     if (name === "ResourceAlreadyExistsException") fail(`a job "${jobId}" already exists`);
     fail(describeAwsError(e));
+  }
+}
+
+/** The signature fields of docs/signing.md for the image, or a one-line error. */
+function signFor(image: Buffer, keyPath: string, counterFlag: string | undefined, boardFlag: string | undefined, version: string | undefined) {
+  if (counterFlag === undefined || !/^[0-9]+$/.test(counterFlag)) fail("--sign needs --counter N: the image's security counter, an integer that only goes up (boards refuse lower ones)");
+  try {
+    const board = loadBoard(boardFlag ?? DEFAULT_BOARD).layout.name;
+    const { manifest: _manifest, ...fields } = signImage(image, { board, version: version ?? "", counter: Number(counterFlag), keyPath });
+    return { board, fields };
+  } catch (e) {
+    if (e instanceof SigningError || e instanceof BoardFileError) fail(e.message);
+    throw e;
   }
 }

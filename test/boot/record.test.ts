@@ -198,7 +198,8 @@ class Board {
    * update(): the record says "writing" before the slot's first erase, its
    * progress after each page past the first (case 4), "new" once all of it is written.
    */
-  update(slot: number, image: Uint8Array, jobId: string, version: string): void {
+  /** `counter`: the image's security counter, which confirm() makes the floor (a signed image's). */
+  update(slot: number, image: Uint8Array, jobId: string, version: string, counter = 0): void {
     this.note(this.record.change((s) => t.beginWrite(s, slot, target(image, jobId, version))));
     const region = this.layout.slots[slot];
     const page = this.layout.pageSize;
@@ -207,7 +208,7 @@ class Board {
       this.flash.write(image.subarray(at, at + page), region.start + at);
       if (at > 0 && at + page < image.length) this.note(this.record.change((s) => t.progress(s, slot, at + page)));
     }
-    this.note(this.record.change((s) => t.imageWritten(s, slot, imageInfo(image, jobId, version))));
+    this.note(this.record.change((s) => t.imageWritten(s, slot, imageInfo(image, jobId, version, counter))));
   }
 
   test(slot: number, jobId: string): void {
@@ -269,7 +270,7 @@ const otherSlot = (s: BootState) => (s.confirmed === 0 ? 1 : 0);
 const updateTrialConfirm: Scenario = (board, images) => {
   for (let cycle = 0; cycle < 3; cycle++) {
     const target = otherSlot(board.record.state());
-    board.update(target, images[1 + cycle], `job-${cycle}`, `2.${cycle}`);
+    board.update(target, images[1 + cycle], `job-${cycle}`, `2.${cycle}`, 10 + cycle);
     board.test(target, `job-${cycle}`);
     board.reboot();
     assert.equal(board.start(), target);
@@ -287,13 +288,14 @@ const updateTrialRollBack: Scenario = (board, images) => {
   failures.forEach((fail, i) => {
     const confirmed = board.record.state().confirmed;
     const target = otherSlot(board.record.state());
-    board.update(target, images[1 + i], `job-f${i}`, `3.${i}`);
+    board.update(target, images[1 + i], `job-f${i}`, `3.${i}`, 20 + i);
     board.test(target, `job-f${i}`);
     board.reboot();
     assert.equal(board.start(), target);
     fail(board);
     board.reboot();
     assert.equal(board.start(), confirmed);
+    assert.equal(board.record.state().counterFloor, 0, "a rolled-back image never raises the security counter floor");
   });
 };
 
@@ -375,13 +377,14 @@ function recoverAndUpdate(board: Board, images: Uint8Array[], where: string): vo
   assert.ok(s.confirmed !== null && board.imageOk(s.confirmed), `${where}: no valid confirmed image`);
   if (run === s.trial) board.confirm();
   const target = otherSlot(board.record.state());
-  board.update(target, images[3], "job-after", "9.9");
+  board.update(target, images[3], "job-after", "9.9", 99);
   board.test(target, "job-after");
   board.reboot();
   assert.equal(board.start(), target, where);
   board.confirm();
   const end = board.record.state();
   assert.equal(end.confirmed, target, where);
+  assert.equal(end.counterFloor, 99, `${where}: confirming the last image raised the security counter floor to its counter`);
   assert.equal(end.slots[target].jobId, "job-after", where);
   assert.ok(board.imageOk(target), where);
 }
