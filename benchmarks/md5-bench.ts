@@ -1,7 +1,9 @@
 // `npm run bench:md5`: the firmware's MD5 (firmware/crypto/md5.ts) against the
 // plain reference (benchmarks/md5-reference.ts) over the same 64 KB, in one
 // script built by the same pipeline as the shipped images, run in Node and, when
-// ESPRUINO_BIN is set, on the real interpreter. Prints bytes/s and the ratio.
+// ESPRUINO_BIN is set, on the real interpreter: evaluated from RAM (a file
+// argument), and from flash (a Storage file, as the loader runs images), with
+// and without md5Blocks' "ram" directive. Prints bytes/s and the ratios.
 import { rollup, type Plugin } from "rollup";
 import typescript from "@rollup/plugin-typescript";
 import { createHash } from "node:crypto";
@@ -12,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import { espruinoTslib } from "../host/toolchain/espruino-tslib.ts";
 import { espruinoOutput } from "../host/toolchain/espruino-output.ts";
-import { runOnInterpreter } from "../host/interp/folder.ts";
+import { runInFolder, runOnInterpreter } from "../host/interp/folder.ts";
 import { xorshiftBytes } from "./xorshift.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -140,6 +142,29 @@ const expected = createHash("md5").update(xorshiftBytes(SIZE, 2463534242)).diges
 console.log(`MD5 over ${SIZE} bytes (fast MD5 fed ${CHUNK} bytes at a time); bench script ${code.length} bytes`);
 let ok = report("Node", runInNode(code), expected);
 const bin = process.env.ESPRUINO_BIN;
-if (bin) ok = report("interpreter", parseResult(runOnInterpreter(bin, code, 120_000), "the interpreter"), expected) && ok;
-else console.log("interpreter  skipped: set ESPRUINO_BIN to the Espruino Linux binary to measure it");
+if (bin) {
+  const noRam = code.replace('"ram";', "");
+  if (noRam === code) throw new Error('the bench script has no "ram" directive: md5Blocks lost it');
+  const fromRam = parseResult(runOnInterpreter(bin, code, 120_000), "the interpreter");
+  const fromFlash = parseResult(runFromStorage(bin, code), "the interpreter, from flash");
+  const fromFlashNoRam = parseResult(runFromStorage(bin, noRam), "the interpreter, from flash without the directive");
+  ok = report("interp RAM", fromRam, expected) && ok;
+  ok = report("interp flash", fromFlash, expected) && ok;
+  ok = report("flash, no ram", fromFlashNoRam, expected) && ok;
+  console.log(
+    `fast MD5 from flash: ${(fromRam.fastSeconds / fromFlash.fastSeconds).toFixed(2)}x the speed from RAM with the "ram" directive, ` +
+      `${(fromRam.fastSeconds / fromFlashNoRam.fastSeconds).toFixed(2)}x without it`,
+  );
+} else console.log("interpreter  skipped: set ESPRUINO_BIN to the Espruino Linux binary to measure it");
 if (!ok) process.exitCode = 1;
+
+/** Runs the script as the loader runs an image: written to Storage, evaluated from the Storage string (code in flash). */
+function runFromStorage(interpreter: string, script: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), "md5-bench-flash-"));
+  try {
+    const base64 = Buffer.from(script, "latin1").toString("base64");
+    return runInFolder(interpreter, dir, `require("Storage").write("bench.js", atob(${JSON.stringify(base64)}));\neval(require("Storage").read("bench.js"));`, 120_000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -22,11 +22,13 @@ export const PRIVATE_MEMBER = /^_[a-zA-Z]/;
  * declarations, and tslib's async helpers call functions declared below.
  * `inline: 1` because deeper inlining turns parameters into `var`s declared
  * after their first use, and the interpreter does not hoist `var` either.
+ * `directives: false` keeps the interpreter's own directives, such as "ram"
+ * (copy this function's text into RAM when it is created).
  */
 export function terserOptions(shrink: boolean): MinifyOptions {
   return {
     ecma: 5,
-    compress: shrink ? { hoist_funs: true, inline: 1, passes: 2 } : { defaults: false, hoist_funs: true },
+    compress: shrink ? { hoist_funs: true, inline: 1, passes: 2, directives: false } : { defaults: false, hoist_funs: true },
     mangle: shrink ? { properties: { regex: PRIVATE_MEMBER } } : false,
     format: { ascii_only: true, beautify: !shrink, comments: false },
     sourceMap: true,
