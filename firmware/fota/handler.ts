@@ -101,9 +101,11 @@ function settle(jobs: Jobs, job: Job, o: FotaJobsOptions): Promise<FotaOutcome> 
   if (wrote >= 0 && now.slot === wrote) {
     if (now.trial) confirm();
     const meta = state.slots[wrote];
-    return job
-      .update(SUCCEEDED, details({ slot: String(wrote), md5: meta.md5, version: meta.version || "unknown" }))
-      .then(() => "handled" as const);
+    const result: { [key: string]: string } = { slot: String(wrote), md5: meta.md5, version: meta.version || "unknown" };
+    // How the image was vouched for, as the image that installed it said before the restart.
+    const signature = job.statusDetails && job.statusDetails.signature;
+    if (signature) result.signature = signature;
+    return job.update(SUCCEEDED, details(result)).then(() => "handled" as const);
   }
   const failure = now.lastFailure;
   let reason: string;

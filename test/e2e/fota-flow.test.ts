@@ -6,63 +6,31 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { CreateJobCommand, DescribeJobExecutionCommand, type IoTClient } from "@aws-sdk/client-iot";
-import { PutObjectCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { startBench, type Bench } from "../../host/bench/bench.ts";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { storageFiles } from "../../host/cli/device-config.ts";
 import { iotClient, s3Client, tempDir, removeDir, thingArn } from "../bench/helpers.ts";
+import { FotaJobs, runningImage, type DocumentOf } from "./support.ts";
 import { startBoard, type TestBoard } from "../support/sim.ts";
 
 const THING = "e2e-board";
-const TERMINAL = ["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED", "REMOVED"];
 let dataDir: string;
 let bench: Bench;
 let iot: IoTClient;
-let s3: S3Client;
 let board: TestBoard;
 const images: Record<string, string> = {};
-let jobCount = 0;
+const jobs = new FotaJobs(() => bench, THING, "e2e");
 
 async function openBench(ports?: { mqtt: number; objects: number; control: number }): Promise<void> {
   bench = await startBench({ dataDir, mqttPort: ports?.mqtt ?? 0, objectsPort: ports?.objects ?? 0, controlPort: ports?.control ?? 0, host: "127.0.0.1", keyBits: 1024 });
   iot = iotClient(bench);
-  s3 = s3Client(bench);
 }
 
-/** Uploads `image` and creates a job whose document is `document(url placeholder, md5, size)`. */
-async function createJob(image: string, document: (url: string, md5: string, size: number) => unknown, presigned = true): Promise<string> {
-  const jobId = `e2e-${++jobCount}`;
-  const key = `${jobId}/app.js`;
-  await s3.send(new PutObjectCommand({ Bucket: "fota", Key: key, Body: Buffer.from(image, "latin1") }));
-  const md5 = createHash("md5").update(Buffer.from(image, "latin1")).digest("hex");
-  const url = `\${aws:iot:s3-presigned-url:${new URL(bench.objects.url).origin}/fota/${key}}`;
-  await iot.send(
-    new CreateJobCommand({
-      jobId,
-      targets: [thingArn(bench, THING)],
-      document: JSON.stringify(document(url, md5, image.length)),
-      ...(presigned && { presignedUrlConfig: { roleArn: "arn:aws:iam::123456789012:role/fota", expiresInSec: 3600 } }),
-    }),
-  );
-  return jobId;
-}
-
-async function finalExecution(jobId: string, timeoutMs = 90_000): Promise<{ status: string; details: Record<string, string> }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { execution } = await iot.send(new DescribeJobExecutionCommand({ jobId, thingName: THING }));
-    if (execution?.status && TERMINAL.includes(execution.status)) return { status: execution.status, details: (execution.statusDetails?.detailsMap ?? {}) as Record<string, string> };
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${execution?.status} after ${timeoutMs} ms; board said:\n${board.sim.lines.slice(-20).join("\n")}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** The version and slot the board's application last announced. */
-function running(): string {
-  const line = [...board.sim.lines].reverse().find((l) => /^app \S+ on linux, slot \d/.test(l));
-  return line ? line.replace(/^app (\S+) on linux, slot (\d+).*$/, "$1@$2") : "none";
-}
+const createJob = (image: string, document: DocumentOf, presigned = true) => jobs.create(image, document, presigned);
+const finalExecution = (jobId: string, timeoutMs?: number) => jobs.final(jobId, () => board.sim.lines.slice(-20).join("\n"), timeoutMs);
+const running = () => runningImage(board.sim.lines);
 
 before(async () => {
   dataDir = tempDir();
@@ -97,7 +65,7 @@ test("a FOTA job updates the board to v2: trial start, confirm, SUCCEEDED with s
   const jobId = await createJob(images["2.0.0"], (url, md5, size) => ({ operation: "fota", bc_idx: 1, bc_crc: md5, bc_size: size, bc_url: url, bc_version: "2.0.0" }));
   const result = await finalExecution(jobId);
   assert.equal(result.status, "SUCCEEDED", JSON.stringify(result.details));
-  assert.deepEqual(result.details, { slot: "1", md5: createHash("md5").update(Buffer.from(images["2.0.0"], "latin1")).digest("hex"), version: "2.0.0" });
+  assert.deepEqual(result.details, { slot: "1", md5: createHash("md5").update(Buffer.from(images["2.0.0"], "latin1")).digest("hex"), version: "2.0.0", signature: "unsigned: this board has no trust anchor" });
   assert.ok(board.sim.lines.includes("app 2.0.0 on linux, slot 1 (trial)"));
   assert.equal(running(), "2.0.0@1");
 });
@@ -161,6 +129,7 @@ test("a job document that is not JSON never reaches the board: CreateJob refuses
 
 test("an expired presigned URL fails the job with HTTP 403", async () => {
   const key = "expired/app.js";
+  const s3 = s3Client(bench);
   await s3.send(new PutObjectCommand({ Bucket: "fota", Key: key, Body: Buffer.from(images["2.0.0"], "latin1") }));
   const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: "fota", Key: key }), { expiresIn: 60, signingDate: new Date(Date.now() - 3600_000) });
   const md5 = createHash("md5").update(Buffer.from(images["2.0.0"], "latin1")).digest("hex");

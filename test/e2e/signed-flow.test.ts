@@ -1,0 +1,65 @@
+// Signed updates in the simulator against the bench (test/e2e/signed-cases.ts):
+// a board with a trust anchor installs only what its owner signed, never an
+// older image, and refuses everything else with a named reason while it keeps
+// running its image.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startBench, type Bench } from "../../host/bench/bench.ts";
+import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
+import { storageFiles } from "../../host/cli/device-config.ts";
+import { tempDir, removeDir } from "../bench/helpers.ts";
+import { startBoard, type TestBoard } from "../support/sim.ts";
+import { FotaJobs, runningImage } from "./support.ts";
+import { signedCases, type SignedSetup } from "./signed-cases.ts";
+
+const THING = "signed-board";
+let dataDir: string;
+let bench: Bench;
+let board: TestBoard;
+let setup: SignedSetup;
+const jobs = new FotaJobs(() => bench, THING, "signed");
+
+before(async () => {
+  dataDir = tempDir();
+  bench = await startBench({ dataDir, mqttPort: 0, objectsPort: 0, controlPort: 0, host: "127.0.0.1", keyBits: 1024 });
+  const images: Record<string, string> = {};
+  for (const v of ["1.0.0", "2.0.0", "3.0.0"]) images[v] = await buildDeviceScript("firmware/app/main.ts", "linux", v);
+  setup = signedCases("linux", images);
+  const creds = await bench.registry.registerDevice(THING);
+  const files: Record<string, string> = {
+    ".bootcde": await buildDeviceScript("firmware/loader/main.ts", "linux", "1.0.0"),
+    "fota.img": images["1.0.0"],
+    "app.json": JSON.stringify({ samplePeriodS: 1 }),
+    ".fota": JSON.stringify({ confirmWindowS: 30, watchdogS: 10 }),
+    ...setup.anchorFiles,
+  };
+  const config = storageFiles({ thingName: THING, endpoint: "localhost", port: bench.mqtt.port, certDerB64: creds.certDerB64, keyDerB64: creds.keyDerB64, caDerB64: creds.caDerB64 });
+  for (const [name, bytes] of Object.entries(config)) files[name] = bytes.toString("latin1");
+  board = await startBoard(files);
+  await board.sim.evaluate(`global.FOTA_VERSION = "1.0.0"`);
+  await board.sim.evaluate(await buildDeviceScript("firmware/provision/main.ts"));
+  await board.sim.evaluate(`setTimeout(function () { E.reboot(); }, 10), 0`);
+  await board.sim.waitFor(/^connected to localhost as signed-board$/, 30_000);
+});
+
+after(async () => {
+  await board?.dispose();
+  await bench?.stop();
+  removeDir(dataDir);
+});
+
+test("a board with a trust anchor: the signed update succeeds; every tampered, foreign, older, unsigned or malformed one FAILED with its named reason, the board running its image", async () => {
+  for (const c of setup.cases) {
+    const boots = board.sim.boots;
+    const jobId = await jobs.create(c.image, c.document);
+    const result = await jobs.final(jobId, () => board.sim.lines.slice(-20).join("\n"));
+    assert.equal(result.status, c.status, `${c.name}: ${JSON.stringify(result.details)}`);
+    if (c.status === "FAILED") {
+      assert.match(result.details.reason ?? "", c.reason, c.name);
+      assert.equal(board.sim.boots, boots, `${c.name}: no restart`);
+    } else {
+      assert.match(result.details.signature ?? "", c.reason, c.name);
+    }
+    assert.equal(runningImage(board.sim.lines), c.runs, c.name);
+  }
+});

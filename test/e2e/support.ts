@@ -1,0 +1,71 @@
+// The end-to-end tests' plumbing: FOTA jobs created on the bench through the
+// unmodified AWS SDK (image uploaded to its object store, document with the
+// presigned-URL placeholder), and their executions followed to the end.
+import { createHash } from "node:crypto";
+import { CreateJobCommand, DescribeJobExecutionCommand } from "@aws-sdk/client-iot";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import type { Bench } from "../../host/bench/bench.ts";
+import { iotClient, s3Client, thingArn } from "../bench/helpers.ts";
+
+export const TERMINAL = ["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED", "REMOVED"];
+
+export const md5Of = (image: string | Uint8Array): string => createHash("md5").update(typeof image === "string" ? Buffer.from(image, "latin1") : image).digest("hex");
+
+/** What a test's document builder gets: the image's URL placeholder, its MD5 and size. */
+export type DocumentOf = (url: string, md5: string, size: number) => unknown;
+
+export interface Execution {
+  status: string;
+  details: Record<string, string>;
+}
+
+export class FotaJobs {
+  private count = 0;
+  constructor(
+    private readonly bench: () => Bench,
+    private readonly thing: string,
+    private readonly prefix: string,
+  ) {}
+
+  /** Uploads `image` and creates a job whose document is `document(url placeholder, md5, size)`; returns its id. */
+  async create(image: string, document: DocumentOf, presigned = true): Promise<string> {
+    const bench = this.bench();
+    const jobId = `${this.prefix}-${++this.count}`;
+    const key = `${jobId}/app.js`;
+    await s3Client(bench).send(new PutObjectCommand({ Bucket: "fota", Key: key, Body: Buffer.from(image, "latin1") }));
+    const url = `\${aws:iot:s3-presigned-url:${new URL(bench.objects.url).origin}/fota/${key}}`;
+    await iotClient(bench).send(
+      new CreateJobCommand({
+        jobId,
+        targets: [thingArn(bench, this.thing)],
+        document: JSON.stringify(document(url, md5Of(image), image.length)),
+        ...(presigned && { presignedUrlConfig: { roleArn: "arn:aws:iam::123456789012:role/fota", expiresInSec: 3600 } }),
+      }),
+    );
+    return jobId;
+  }
+
+  async status(jobId: string): Promise<string | undefined> {
+    const { execution } = await iotClient(this.bench()).send(new DescribeJobExecutionCommand({ jobId, thingName: this.thing }));
+    return execution?.status;
+  }
+
+  /** The execution once it is in a terminal status; `context()` is added to the error if it never gets there. */
+  async final(jobId: string, context: () => string, timeoutMs = 90_000): Promise<Execution> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { execution } = await iotClient(this.bench()).send(new DescribeJobExecutionCommand({ jobId, thingName: this.thing }));
+      if (execution?.status && TERMINAL.includes(execution.status)) return { status: execution.status, details: (execution.statusDetails?.detailsMap ?? {}) as Record<string, string> };
+      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${execution?.status} after ${timeoutMs} ms; board said:\n${context()}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** The version and slot the board's application last announced ("2.0.0@1"), from its console lines. */
+export function runningImage(lines: string[], board = "linux"): string {
+  const pattern = new RegExp(`^app (\\S+) on ${board}, slot (\\d+)`);
+  const line = [...lines].reverse().find((l) => pattern.test(l));
+  const m = line ? pattern.exec(line) : null;
+  return m ? `${m[1]}@${m[2]}` : "none";
+}
