@@ -15,8 +15,9 @@ function settings(): LoaderSettings {
 
 /**
  * A pool that grows on demand (the Linux build) never grows for one large
- * contiguous block such as a TLS connection's buffers: grown here to the
- * ESP32's size, freed at once, it has room for them as the ESP32's has.
+ * contiguous block such as a TLS connection's buffers, which that build takes
+ * from the pool: grown here (host/toolchain/board.ts, poolTarget) and freed at
+ * once, it has room for them in one piece.
  */
 function growPool(variables: number): void {
   const filler: number[] = [];

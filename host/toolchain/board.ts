@@ -26,6 +26,14 @@ export interface InterpreterReport {
    * the loader grows it to `variables` at power-on, the size of the ESP32's fixed pool.
    */
   poolGrowsOnDemand: boolean;
+  /**
+   * TLS buffers come from the variable pool (the Linux build's mbedtls
+   * allocates with jsvMalloc; the ESP32 build links ESP-IDF's, which uses the
+   * IDF heap). A pool that grows on demand is then grown one step further, so
+   * a TLS connection still finds its 17 KB in one piece after the firmware
+   * has used the pool for a while.
+   */
+  tlsFromPool: boolean;
   /** Flash.getFree() as the interpreter answers it (on the ESP32 one area lies inside Storage: never trusted). */
   flashGetFree: Region[];
   /** The rest of process.env. */
@@ -40,6 +48,15 @@ export interface BoardFile {
   /** Largest allowed size in bytes of each image ("loader", "app"). */
   imageBudget: Record<string, number>;
   interpreter: InterpreterReport;
+}
+
+/**
+ * The pool size the loader grows a pool that grows on demand to, at power-on;
+ * 0 for a fixed pool. Such a pool doubles when it grows (the Linux build's
+ * src/jsvar.c), so one step past `variables` is twice it.
+ */
+export function poolTarget(report: InterpreterReport): number {
+  return report.poolGrowsOnDemand ? report.variables * (report.tlsFromPool ? 2 : 1) : 0;
 }
 
 /** The board the `fota` command assumes when --board is not given. */
@@ -141,11 +158,13 @@ function parseInterpreterReport(value: unknown, fail: (m: string) => never): Int
   const env = asObject(obj.env, "interpreter.env", fail);
   for (const [key, n] of Object.entries(env)) if (typeof n !== "number") fail(`interpreter.env.${key} must be a number`);
   if (typeof obj.poolGrowsOnDemand !== "boolean") fail(`interpreter.poolGrowsOnDemand must be true or false`);
+  if (typeof obj.tlsFromPool !== "boolean") fail(`interpreter.tlsFromPool must be true or false`);
   return {
     board: obj.board as string,
     variables: count("variables"),
     variableBytes: count("variableBytes"),
     poolGrowsOnDemand: obj.poolGrowsOnDemand as boolean,
+    tlsFromPool: obj.tlsFromPool as boolean,
     flashGetFree: (obj.flashGetFree as unknown[]).map((r, i) => parseRegion(r, `interpreter.flashGetFree[${i}]`, fail)),
     env: env as Record<string, number>,
   };

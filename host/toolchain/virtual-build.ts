@@ -1,7 +1,7 @@
 // The `virtual:build` module: what an image knows about the board it was
 // built for. The layout is compiled in, so a device never reads it at run time.
 import type { Plugin } from "rollup";
-import type { BoardFile } from "./board.ts";
+import { poolTarget, type BoardFile } from "./board.ts";
 
 const ID = "\0virtual:build";
 
@@ -13,7 +13,7 @@ export function virtualBuild(board: BoardFile, firmwareVersion: string): Plugin 
       id === ID
         ? `export var layout = ${JSON.stringify(board.layout)};\n` +
           `export var network = ${JSON.stringify(board.network)};\n` +
-          `export var growPoolTo = ${board.interpreter.poolGrowsOnDemand ? board.interpreter.variables : 0};\n` +
+          `export var growPoolTo = ${poolTarget(board.interpreter)};\n` +
           `export var firmwareVersion = ${JSON.stringify(firmwareVersion)};\n`
         : null,
   };

@@ -19,14 +19,14 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { startBench, type Bench } from "../../host/bench/bench.ts";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { loadBoard } from "../../host/toolchain/board.ts";
-import { storageFiles } from "../../host/cli/device-config.ts";
 import { SimFlash } from "../../host/sim/flash.ts";
-import { FLASH_FILE, writeStorageFiles } from "../../host/interp/folder.ts";
+import { FLASH_FILE } from "../../host/interp/folder.ts";
 import { InterpreterBoard } from "../../host/interp/supervisor.ts";
 import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
 import { BootRecord } from "../../firmware/boot/record.ts";
 import type { BootState } from "../../firmware/boot/entry.ts";
 import { iotClient, s3Client, thingArn } from "../bench/helpers.ts";
+import { provisionedInterpreter } from "./support.ts";
 
 provideCrc32((data) => zlibCrc32(data));
 
@@ -89,8 +89,6 @@ function peakUsage(board: InterpreterBoard, phase: () => string): Record<string,
 test("a FOTA job updates the real interpreter from v1 to v2 through the bench", { skip: bin ? false : "ESPRUINO_BIN not set", timeout: 240_000 }, async () => {
   const started = Date.now();
   const images = {
-    loader: await buildDeviceScript("firmware/loader/main.ts", "linux", "interp-fota"),
-    provision: await buildDeviceScript("firmware/provision/main.ts"),
     v1: await buildDeviceScript("firmware/app/main.ts", "linux", "1.0.0"),
     v2: await buildDeviceScript("firmware/app/main.ts", "linux", "2.0.0"),
   };
@@ -101,26 +99,7 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     bench = await startBench({ dataDir: join(dir, "bench"), mqttPort: 0, objectsPort: 0, controlPort: 0, host: "127.0.0.1", keyBits: 1024 });
     const iot = iotClient(bench);
     const s3 = s3Client(bench);
-    const creds = await bench.registry.registerDevice(THING);
-    const config = storageFiles({ thingName: THING, endpoint: "localhost", port: bench.mqtt.port, certDerB64: creds.certDerB64, keyDerB64: creds.keyDerB64, caDerB64: creds.caDerB64 });
-    const files: Record<string, string> = {
-      ".bootcde": images.loader,
-      "fota.img": images.v1,
-      "provision.js": `global.FOTA_VERSION = "1.0.0";\n${images.provision}`,
-      "app.json": JSON.stringify({ samplePeriodS: 2 }),
-      ".fota": JSON.stringify({ confirmWindowS: 60, watchdogS: 0 }),
-    };
-    for (const [name, bytes] of Object.entries(config)) files[name] = bytes.toString("latin1");
-    writeStorageFiles(bin!, dir, files);
-
-    board = InterpreterBoard.start({ bin: bin!, dir, echo: process.env.ECHO_BOARD ? "  board:" : undefined });
-    await board.waitFor(/no valid image in any slot/, 20_000);
-    board.type(`eval(require("Storage").read("provision.js"))`);
-    await board.waitFor(/^provisioned slot 0: \d+ bytes/, 30_000);
-    let mark = board.lines.length;
-    board.type("setTimeout(function () { E.reboot(); }, 10)");
-    await board.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 20_000, mark);
-    await board.waitFor(/^connected to localhost as interp-board$/, 60_000, mark);
+    board = await provisionedInterpreter({ bin: bin!, dir, bench, thing: THING, v1: images.v1, echo: process.env.ECHO_BOARD ? "  board:" : undefined });
     const atV1 = await memory(board);
 
     // The job: v2 uploaded to the object store, its URL presigned by the bench when the board asks for the job.
@@ -151,7 +130,7 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     }
     const jobSeconds = (Date.now() - jobAt) / 1000;
     assert.equal(execution!.status, "SUCCEEDED", `${JSON.stringify(execution!.statusDetails)}; board said:\n${board.lines.slice(-25).join("\n")}`);
-    assert.deepEqual(execution!.statusDetails?.detailsMap, { slot: "1", md5: md5Of(images.v2), version: "2.0.0" });
+    assert.deepEqual(execution!.statusDetails?.detailsMap, { slot: "1", md5: md5Of(images.v2), version: "2.0.0", signature: "unsigned: this board has no trust anchor" });
 
     // The board really restarted (E.reboot() ended the process) and the loader ran v2 on trial from slot 1.
     assert.ok(board.boots > boots, "the board restarted");
