@@ -3,6 +3,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { spawn } from "node:child_process";
+import net from "node:net";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeJobCommand, GetJobDocumentCommand } from "@aws-sdk/client-iot";
@@ -34,6 +36,7 @@ test("a user mistake is one line on stderr and a non-zero exit, never a stack tr
     [["device", "remove"], /^fota: unknown command "device remove"/],
     [["job", "watch", "no-such-job", "--bench", bench.control.url], /^fota: unknown job "no-such-job"/],
     [["sim", "--frobnicate"], /^fota: unknown flag --frobnicate/],
+    [["sim", "--interpreter", join(dir, "no-espruino")], /^fota: .*no-espruino is not an executable file/],
   ];
   for (const [args, expected] of cases) {
     const r = await fota(args);
@@ -100,4 +103,25 @@ test("job watch follows the execution to its end and prints its final status and
   assert.match(r.stdout, /board-3: QUEUED/);
   assert.match(r.stdout, /board-3: IN_PROGRESS/);
   assert.match(r.stdout, /board-3: SUCCEEDED \{"slot":"1","md5":"abc"\}\n$/);
+});
+
+test("sim serves a simulated board's console on a TCP port, at the board's speed, and stops on SIGINT", { timeout: 60_000 }, async () => {
+  const child = spawn(process.execPath, ["host/cli/fota.mjs", "sim", "--board", "linux", "--flash", join(dir, "sim.flash")], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  try {
+    while (!/console tcp:\/\/127\.0\.0\.1:\d+/.test(out)) await new Promise((r) => setTimeout(r, 50));
+    assert.match(out, /^simulated linux board at the board's speed \(console 10000 bytes\/s, /m);
+    const port = Number(/console tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    const sock = net.connect(port, "127.0.0.1");
+    let received = "";
+    sock.on("data", (d) => (received += d));
+    sock.write(`\x10print("board " + process.env.BOARD)\n`);
+    while (!received.includes("board LINUX")) await new Promise((r) => setTimeout(r, 20));
+    sock.destroy();
+  } finally {
+    child.kill("SIGINT");
+  }
+  assert.equal(await exited, 0);
 });
