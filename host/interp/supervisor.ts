@@ -37,6 +37,8 @@ export interface InterpreterBoardOptions {
   echo?: string;
   /** Serve the console on this local TCP port (0: any free port). */
   consolePort?: number;
+  /** More arguments for the interpreter (such as --telnet). */
+  args?: string[];
 }
 
 /** Console lines of every start, prompts and terminal codes removed. */
@@ -90,7 +92,7 @@ export class InterpreterBoard extends ConsoleLines {
   private powerOn(reason: InterpreterBootReason): void {
     this.boots++;
     this.lastBootReason = reason;
-    const child = spawn(this.options.bin, [], { cwd: this.options.dir, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(this.options.bin, this.options.args ?? [], { cwd: this.options.dir, stdio: ["pipe", "pipe", "pipe"] });
     this.child = child;
     // Its stderr says only how it started ("espruino: Interactive mode." and the hooks it added).
     child.stderr!.resume();
