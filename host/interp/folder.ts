@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { withoutPrompt } from "../sim/console-lines.ts";
 
 /** Where the Linux build's flash starts; espruino.flash holds it byte for byte (256 KB, Storage from the bottom). */
 export const LINUX_FLASH_START = 0x10000000;
@@ -13,12 +14,10 @@ export const FLASH_FILE = "espruino.flash";
 
 /** The interpreter's stdout without its banner, prompts and terminal codes. */
 export function interpreterLines(stdout: string): string[] {
-  const text = stdout.replace(/\r/g, "").replace(/\x1b\[J/g, "");
-  const lines = text.split("\n");
+  const lines = stdout.split("\n").map(withoutPrompt);
   const donate = lines.findIndex((l) => l.includes("espruino.com/Donate"));
   return lines
     .slice(donate >= 0 ? donate + 1 : 0)
-    .map((l) => l.replace(/^>+/, ""))
     // Stack lines and their caret markers follow every Uncaught error; the simulator prints only the error.
     .filter((l) => l.length > 0 && !/^\s+at /.test(l) && !/^\s*\^$/.test(l) && l !== "Uncaught undefined");
 }

@@ -13,8 +13,17 @@
 // result printed as "=value"). It hooks SIGTERM and SIGINT and keeps running,
 // so stopping it takes SIGKILL: a pulled plug. Run with a file argument it
 // runs only that file (not .bootcde) and exits once nothing is pending.
+//
+// Its console can also be served on a local TCP port (what `fota sim
+// --interpreter` gives `fota flash`): bytes go both ways unchanged, and the
+// port stays up while the interpreter restarts, as a USB-serial adapter does.
+// The interpreter reads its standard input at most 511 bytes per 50 ms
+// (targets/linux/jshardware.c), about 10 KB/s: close to an ESP32's 115200-baud
+// console. Its own --telnet console is faster but listens on every interface
+// at a fixed port (2323), with no password.
 import { spawn, type ChildProcess } from "node:child_process";
-import { ConsoleLines } from "../sim/console-lines.ts";
+import { ConsoleLines, withoutPrompt } from "../sim/console-lines.ts";
+import { ConsoleServer } from "../sim/console-server.ts";
 
 
 export type InterpreterBootReason = "power-on" | "reboot" | "exit" | "power-cycle";
@@ -26,14 +35,21 @@ export interface InterpreterBoardOptions {
   dir: string;
   /** Copy console lines to this process's stdout with this prefix. */
   echo?: string;
+  /** Serve the console on this local TCP port (0: any free port). */
+  consolePort?: number;
+  /** More arguments for the interpreter (such as --telnet). */
+  args?: string[];
 }
 
 /** Console lines of every start, prompts and terminal codes removed. */
 export class InterpreterBoard extends ConsoleLines {
   boots = 0;
   lastBootReason: InterpreterBootReason = "power-on";
+  /** The TCP port of the console, when served. */
+  consolePort: number | undefined;
   private child: ChildProcess | undefined;
   private stopped = false;
+  private console: ConsoleServer | undefined;
 
   private constructor(private readonly options: InterpreterBoardOptions) {
     super("the interpreter's console", options.echo, cleanLine);
@@ -41,6 +57,15 @@ export class InterpreterBoard extends ConsoleLines {
 
   static start(options: InterpreterBoardOptions): InterpreterBoard {
     const board = new InterpreterBoard(options);
+    board.powerOn("power-on");
+    return board;
+  }
+
+  /** Starts the interpreter with its console served on a TCP port (options.consolePort, default any). */
+  static async serve(options: InterpreterBoardOptions): Promise<InterpreterBoard> {
+    const board = new InterpreterBoard(options);
+    board.console = new ConsoleServer((text) => board.child?.stdin?.write(text, "latin1"));
+    board.consolePort = await board.console.listen(options.consolePort ?? 0);
     board.powerOn("power-on");
     return board;
   }
@@ -61,16 +86,21 @@ export class InterpreterBoard extends ConsoleLines {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.kill();
+    await this.console?.close();
   }
 
   private powerOn(reason: InterpreterBootReason): void {
     this.boots++;
     this.lastBootReason = reason;
-    const child = spawn(this.options.bin, [], { cwd: this.options.dir, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(this.options.bin, this.options.args ?? [], { cwd: this.options.dir, stdio: ["pipe", "pipe", "pipe"] });
     this.child = child;
     // Its stderr says only how it started ("espruino: Interactive mode." and the hooks it added).
     child.stderr!.resume();
-    child.stdout!.on("data", (buf: Buffer) => this.output(buf.toString("latin1")));
+    child.stdout!.on("data", (buf: Buffer) => {
+      const text = buf.toString("latin1");
+      this.output(text);
+      this.console?.write(text);
+    });
     child.on("exit", () => this.onExit(child));
     child.stdin!.on("error", () => undefined);
     this.emit("boot", reason);
@@ -97,6 +127,6 @@ export class InterpreterBoard extends ConsoleLines {
 
 /** A console line without its line end, the terminal's clear-line code and the prompt; empty ones are dropped. */
 function cleanLine(raw: string): string | undefined {
-  const line = raw.replace(/\r/g, "").replace(/\x1b\[J/g, "").replace(/^>+/, "");
+  const line = withoutPrompt(raw);
   return line === "" ? undefined : line;
 }

@@ -8,6 +8,8 @@ import { loadBoard } from "../toolchain/board.ts";
 import { SimFlash } from "./flash.ts";
 import { SimStorage } from "./storage.ts";
 import { ConsoleLines } from "./console-lines.ts";
+import { ConsoleServer } from "./console-server.ts";
+import { BOARD_SPEED_EXEC_ARGV } from "./board-speed.ts";
 import { EXIT, type DeviceConfig, type DeviceMessage, type SupervisorMessage } from "./protocol.ts";
 
 const DEVICE_MAIN = fileURLToPath(new URL("./device-main.ts", import.meta.url));
@@ -15,8 +17,10 @@ const DEVICE_MAIN = fileURLToPath(new URL("./device-main.ts", import.meta.url));
 export interface SimBoardOptions {
   board: string;
   flashFile: string;
-  /** Serve the console on this TCP port (0: any free port). */
+  /** Serve the console on this TCP port (0: any free port); it stays up across restarts. */
   consolePort?: number;
+  /** Run at the board's speed (boards/<name>.json "speed": interpreter, flash, console line rate). */
+  atBoardSpeed?: boolean;
   /** Copy console output to this process's stdout with a prefix (for `npm run sim` and demos). */
   echo?: string;
   /** Extra environment for the board's process. */
@@ -37,6 +41,9 @@ export class SimBoard extends ConsoleLines {
   boots = 0;
   lastBootReason: BootReason = "power-on";
   consolePort: number | undefined;
+  /** At the board's speed: how much slower device JavaScript runs than it would on this host. */
+  clockFactor: number | undefined;
+  private console: ConsoleServer | undefined;
   private child: ChildProcess | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
   private watchdogMs = 0;
@@ -52,6 +59,11 @@ export class SimBoard extends ConsoleLines {
 
   static async start(options: SimBoardOptions): Promise<SimBoard> {
     const board = new SimBoard(options);
+    if (options.consolePort !== undefined) {
+      const lineRate = options.atBoardSpeed ? loadBoard(options.board).speed.consoleBytesPerSecond.typical : undefined;
+      board.console = new ConsoleServer((text) => board.send({ type: "console", text }), lineRate);
+      board.consolePort = await board.console.listen(options.consolePort);
+    }
     await board.powerOn("power-on");
     return board;
   }
@@ -99,10 +111,11 @@ export class SimBoard extends ConsoleLines {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.kill();
+    await this.console?.close();
   }
 
   private send(msg: SupervisorMessage): void {
-    this.child?.send(msg);
+    if (this.child?.connected) this.child.send(msg);
   }
 
   private powerOn(reason: BootReason): Promise<void> {
@@ -113,17 +126,21 @@ export class SimBoard extends ConsoleLines {
     const config: DeviceConfig = {
       board: this.options.board,
       flashFile: this.options.flashFile,
-      consolePort: this.options.consolePort ?? this.consolePort,
+      atBoardSpeed: this.options.atBoardSpeed,
       powerCut: this.pendingPowerCut,
     };
     this.pendingPowerCut = undefined;
     const child = fork(DEVICE_MAIN, [], {
-      execArgv: ["--import", "tsx"],
+      execArgv: [...(this.options.atBoardSpeed ? BOARD_SPEED_EXEC_ARGV : []), "--import", "tsx"],
       env: { ...process.env, ...this.options.env, FOTA_SIM_CONFIG: JSON.stringify(config) },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
     this.child = child;
-    child.stdout!.on("data", (buf: Buffer) => this.output(buf.toString("latin1")));
+    child.stdout!.on("data", (buf: Buffer) => {
+      const text = buf.toString("latin1");
+      this.output(text);
+      this.console?.write(text);
+    });
     child.stderr!.on("data", (buf: Buffer) => this.output(`[sim stderr] ${buf.toString("latin1")}`));
     child.on("message", (msg: DeviceMessage) => this.onMessage(msg));
     child.on("exit", (code, signal) => this.onExit(child, code, signal));
@@ -133,7 +150,7 @@ export class SimBoard extends ConsoleLines {
       const onReady = (msg: DeviceMessage) => {
         if (msg.type !== "ready") return;
         child.off("message", onReady);
-        this.consolePort = msg.consolePort ?? this.consolePort;
+        this.clockFactor = msg.clockFactor;
         resolve();
       };
       child.on("message", onReady);

@@ -3,6 +3,11 @@
 // Shared by the simulated board and the real interpreter run as a board.
 import { EventEmitter } from "node:events";
 
+/** A line of the interpreter's console without its line end, prompt and terminal codes. */
+export function withoutPrompt(raw: string): string {
+  return raw.replace(/\r/g, "").replace(/\x1b\[J/g, "").replace(/^>+/, "");
+}
+
 export class ConsoleLines extends EventEmitter {
   /** Every console line so far, without line ends. */
   readonly lines: string[] = [];

@@ -1,20 +1,26 @@
-// The board's console on a TCP port, as the interpreter's telnet console:
-// what it prints goes to every client; lines typed are evaluated in the
-// device. A line starting with \x10 is not echoed (the espruino CLI's way of
-// sending code quietly); \x03 clears the line being typed.
+// A board's console on a local TCP port, as a USB-serial adapter stands in
+// front of a real board: it stays up while the board restarts, carries one
+// connection at a time (a second one is told the console is busy and closed),
+// passes what the board prints to the connection and what the connection sends
+// to the board, optionally at the board's line rate in each direction.
 import net from "node:net";
-import { describeThrown } from "./device.ts";
 
-export interface ConsoleTarget {
-  evaluate(code: string): unknown;
-  print(text: string): void;
-}
+/** The line a second connection reads before it is closed (`fota flash` recognises it). */
+export const CONSOLE_BUSY = "console busy: another connection is using this board's console";
 
 export class ConsoleServer {
-  private readonly clients = new Set<net.Socket>();
   private readonly server: net.Server;
+  private client: net.Socket | undefined;
+  private readonly toClient: LineRate;
+  private readonly toBoard: LineRate;
 
-  constructor(private readonly device: ConsoleTarget) {
+  /**
+   * @param input receives what the connection sends, for the board
+   * @param bytesPerSecond the board's line rate (undefined: no limit)
+   */
+  constructor(input: (text: string) => void, bytesPerSecond?: number) {
+    this.toBoard = new LineRate(input, bytesPerSecond);
+    this.toClient = new LineRate((text) => this.client?.write(Buffer.from(text, "latin1")), bytesPerSecond);
     this.server = net.createServer((socket) => this.accept(socket));
   }
 
@@ -25,59 +31,71 @@ export class ConsoleServer {
     });
   }
 
-  broadcast(text: string): void {
-    for (const c of this.clients) c.write(Buffer.from(text, "latin1"));
+  /** What the board prints; lost when nobody is connected, as on a serial line. */
+  write(text: string): void {
+    if (this.client) this.toClient.push(text);
+  }
+
+  close(): Promise<void> {
+    this.client?.destroy();
+    this.toBoard.clear();
+    this.toClient.clear();
+    return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
   private accept(socket: net.Socket): void {
-    this.clients.add(socket);
-    socket.on("close", () => this.clients.delete(socket));
     socket.on("error", () => socket.destroy());
-    let pending = "";
-    socket.on("data", (buf) => {
-      for (const ch of buf.toString("latin1")) {
-        if (ch === "\x03") {
-          pending = "";
-          continue;
-        }
-        if (ch !== "\n" && ch !== "\r") {
-          pending += ch;
-          continue;
-        }
-        if (pending.length === 0 || !balanced(pending)) {
-          if (pending.length > 0) pending += "\n";
-          continue;
-        }
-        this.run(pending);
-        pending = "";
-      }
-    });
-  }
-
-  private run(line: string): void {
-    const quiet = line.startsWith("\x10");
-    const code = line.replace(/^\x10+/, "");
-    try {
-      const result = this.device.evaluate(code);
-      if (!quiet) this.device.print(`=${result === undefined ? "undefined" : JSON.stringify(result) ?? String(result)}`);
-    } catch (e) {
-      this.device.print(`Uncaught ${describeThrown(e)}`);
+    if (this.client) {
+      socket.end(`${CONSOLE_BUSY}\r\n`);
+      return;
     }
+    this.client = socket;
+    socket.setNoDelay(true);
+    socket.on("close", () => {
+      if (this.client !== socket) return;
+      this.client = undefined;
+      this.toClient.clear();
+    });
+    socket.on("data", (buf) => this.toBoard.push(buf.toString("latin1")));
   }
 }
 
-/** True when brackets close (the interpreter waits for more lines otherwise). */
-function balanced(code: string): boolean {
-  let depth = 0;
-  let quote: string | null = null;
-  for (let i = 0; i < code.length; i++) {
-    const c = code[i];
-    if (quote) {
-      if (c === "\\") i++;
-      else if (c === quote) quote = null;
-    } else if (c === '"' || c === "'" || c === "`") quote = c;
-    else if ("{([".includes(c)) depth++;
-    else if ("})]".includes(c)) depth--;
+/** Text passed on no faster than a serial line carries it. */
+class LineRate {
+  private queue = "";
+  private timer: NodeJS.Timeout | undefined;
+  private last = 0;
+  private credit = 0;
+
+  constructor(private readonly deliver: (text: string) => void, private readonly bytesPerSecond?: number) {}
+
+  push(text: string): void {
+    if (this.bytesPerSecond === undefined) return this.deliver(text);
+    this.queue += text;
+    if (!this.timer) {
+      this.last = performance.now();
+      this.credit = 0;
+      this.timer = setInterval(() => this.drain(), 5);
+    }
   }
-  return depth <= 0 && quote === null;
+
+  clear(): void {
+    this.queue = "";
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private drain(): void {
+    const now = performance.now();
+    this.credit += ((now - this.last) * this.bytesPerSecond!) / 1000;
+    this.last = now;
+    const n = Math.min(this.queue.length, Math.floor(this.credit));
+    if (n > 0) {
+      const text = this.queue.slice(0, n);
+      this.queue = this.queue.slice(n);
+      this.credit -= n;
+      this.deliver(text);
+    }
+    if (this.queue.length === 0) this.clear();
+  }
 }

@@ -5,7 +5,8 @@ import { loadBoard } from "../toolchain/board.ts";
 import { Device, describeThrown } from "./device.ts";
 import { SimFlash, PowerCutError, type PowerCutMode } from "./flash.ts";
 import { profileFor } from "./profiles.ts";
-import { ConsoleServer } from "./console-server.ts";
+import { ConsoleRepl } from "./console-repl.ts";
+import { BoardClock, HOST_SPEED } from "./board-speed.ts";
 import { EXIT, type DeviceConfig, type SupervisorMessage, type DeviceMessage } from "./protocol.ts";
 
 const config = JSON.parse(process.env.FOTA_SIM_CONFIG ?? "{}") as DeviceConfig;
@@ -15,6 +16,7 @@ const send = (msg: DeviceMessage) => process.send?.(msg);
 
 const chip = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize, file: config.flashFile });
 if (config.powerCut) chip.armPowerCut(config.powerCut.opsFromNow, config.powerCut.mode);
+const clock = config.atBoardSpeed ? BoardClock.calibrate(board.speed) : HOST_SPEED;
 
 /** A power cut ends everything at once: nothing after the cut may run. */
 function powered<T>(op: () => T): T {
@@ -31,21 +33,25 @@ function powered<T>(op: () => T): T {
 }
 const flash = {
   read: (length: number, addr: number) => powered(() => chip.read(length, addr)),
-  write: (data: Uint8Array, addr: number) => powered(() => chip.write(data, addr)),
-  erasePage: (addr: number) => powered(() => chip.erasePage(addr)),
+  write: (data: Uint8Array, addr: number) => {
+    clock.charge(clock.costs.program(data.length));
+    powered(() => chip.write(data, addr));
+  },
+  erasePage: (addr: number) => {
+    clock.charge(clock.costs.erasePages(1));
+    powered(() => chip.erasePage(addr));
+  },
   getPage: (addr: number) => chip.getPage(addr),
 };
 
-let consoleServer: ConsoleServer | undefined;
 let autoKick: NodeJS.Timeout | undefined;
 const device = new Device({
   layout,
   profile: profileFor(board),
   flash,
-  output: (text) => {
-    process.stdout.write(Buffer.from(text, "latin1"));
-    consoleServer?.broadcast(text);
-  },
+  clock,
+  // Printed when the board gets there: after the time its code took to print it.
+  output: (text) => clock.deliver(() => process.stdout.write(Buffer.from(text, "latin1"))),
   hardReset: () => process.exit(EXIT.reboot),
   watchdog: {
     enable: (seconds, auto) => {
@@ -58,10 +64,13 @@ const device = new Device({
   },
 });
 
+const repl = new ConsoleRepl(device);
+
 process.on("message", (msg: SupervisorMessage) => {
   if (msg.type === "power-cut") chip.armPowerCut(msg.opsFromNow, msg.mode as PowerCutMode);
   else if (msg.type === "network-drop") device.network.drop();
   else if (msg.type === "network-stall") device.network.stall(msg.on);
+  else if (msg.type === "console") repl.type(msg.text);
   else if (msg.type === "eval") {
     try {
       send({ type: "eval-result", id: msg.id, value: JSON.stringify(device.evaluate(msg.code)) ?? "undefined" });
@@ -73,10 +82,6 @@ process.on("message", (msg: SupervisorMessage) => {
 process.on("uncaughtException", (e) => device.print(`Uncaught ${describeThrown(e)}`));
 process.on("unhandledRejection", (reason) => device.print(`Unhandled promise rejection: ${describeThrown(reason)}`));
 
-async function main() {
-  const port = config.consolePort === undefined ? undefined : await (consoleServer = new ConsoleServer(device)).listen(config.consolePort);
-  device.powerOn();
-  // Ready once the boot code has run: the supervisor sends nothing before.
-  send({ type: "ready", consolePort: port });
-}
-void main();
+device.powerOn();
+// Ready once the boot code has run: the supervisor sends nothing before.
+send({ type: "ready", ...(clock instanceof BoardClock && { clockFactor: clock.factor }) });

@@ -13,6 +13,7 @@ import { SimStorage, type FlashChip } from "./storage.ts";
 import { NetworkFaults, httpModule, netModule, tlsModule, type DeviceEnv } from "./network.ts";
 import { convolve, cryptoModule } from "./crypto.ts";
 import type { BoardProfile } from "./profiles.ts";
+import { HOST_SPEED, hostApi, instrumentRealm, type DeviceClock } from "./board-speed.ts";
 
 export interface DeviceOptions {
   layout: BoardLayout;
@@ -24,6 +25,8 @@ export interface DeviceOptions {
   hardReset(reason: "reboot"): never;
   watchdog: { enable(seconds: number, auto: boolean): void; kick(): void };
   network?: NetworkFaults;
+  /** The board's speed (default: full host speed). */
+  clock?: DeviceClock;
 }
 
 const BOOT_FILES = [".boot0", ".boot1", ".boot2", ".boot3", ".bootcde"];
@@ -41,10 +44,12 @@ export class Device {
   readonly network: NetworkFaults;
   private realm!: Realm;
   private nextTimerId = 1;
+  private readonly clock: DeviceClock;
 
   constructor(private readonly options: DeviceOptions) {
     this.storage = new SimStorage(options.flash, options.layout.storage, options.layout.pageSize);
     this.network = options.network ?? new NetworkFaults();
+    this.clock = options.clock ?? HOST_SPEED;
   }
 
   /** Power-on: a fresh realm, then the boot code from Storage. */
@@ -61,12 +66,29 @@ export class Device {
       this.print(`Uncaught SyntaxError: ${f.reason}\r\n    at ${name}:${f.line}:${f.column + 1}`);
       return undefined;
     }
-    return this.guard(() => vm.runInContext(code, this.realm.context, { filename: name }));
+    return this.guard(() => this.clock.runScript(this.compile(code, name), this.realm.context));
   }
 
   /** Evaluates console input (no gate: the REPL takes whatever is typed). */
   evaluate(code: string): unknown {
-    return vm.runInContext(code, this.realm.context, { filename: "console" });
+    return this.clock.runScript(this.compile(code, "console"), this.realm.context);
+  }
+
+  /** require("crypto") taking the board's time for SHA-256. */
+  private timedCrypto(crypto: ReturnType<typeof cryptoModule>, toBytes: (args: unknown[]) => number[]): ReturnType<typeof cryptoModule> {
+    if (this.clock === HOST_SPEED) return crypto;
+    return {
+      SHA256: (message?: unknown) => {
+        const digest = crypto.SHA256(message);
+        if (message !== undefined) this.clock.charge(this.clock.costs.sha256(toBytes([message]).length));
+        return digest;
+      },
+    };
+  }
+
+  /** Compiling is host work: the interpreter has no compile step (it runs from source). */
+  private compile(code: string, filename: string): vm.Script {
+    return this.clock.host(() => new vm.Script(code, { filename }));
   }
 
   print(text: string): void {
@@ -99,7 +121,7 @@ export class Device {
   /** Runs device code; an exception is printed, as the interpreter's event loop does, and swallowed. */
   private guard<T>(fn: () => T): T | undefined {
     try {
-      return fn();
+      return this.clock.run(fn);
     } catch (e) {
       this.print(`Uncaught ${describeThrown(e)}`);
       return undefined;
@@ -109,6 +131,7 @@ export class Device {
   private createRealm(): Realm {
     const context = vm.createContext({});
     applyInterpreterFidelity(context);
+    instrumentRealm(context, this.clock);
     const realm: Realm = { context, timers: new Map(), sockets: new Set(), alive: true };
     const g = vm.runInContext("this", context) as Record<string, unknown>;
     const RealmUint8Array = g.Uint8Array as Uint8ArrayConstructor;
@@ -197,14 +220,14 @@ export class Device {
       getStats: () => storage.getStats(),
       compact: () => storage.compact(),
     };
-    const modules: Record<string, unknown> = {
+    const modules: Record<string, unknown> = hostApi({
       Flash: flashModule,
       Storage: storageModule,
       net: netModule(env),
       tls: tlsModule(env),
       http: httpModule(env, espruinoUrlParse),
-      crypto: cryptoModule({ ArrayBuffer: g.ArrayBuffer as ArrayBufferConstructor, error: env.error, toBytes }),
-    };
+      crypto: this.timedCrypto(cryptoModule({ ArrayBuffer: g.ArrayBuffer as ArrayBufferConstructor, error: env.error, toBytes }), toBytes),
+    }, this.clock);
     const addTimer = (fn: unknown, ms: unknown, repeat: boolean, args: unknown[]): number => {
       const id = this.nextTimerId++;
       const delay = Math.max(0, Number(ms) || 0);
@@ -238,7 +261,7 @@ export class Device {
       setInterval: (fn: unknown, ms?: unknown, ...args: unknown[]) => addTimer(fn, ms, true, args),
       clearTimeout: clearTimer("clearTimeout"),
       clearInterval: clearTimer("clearInterval"),
-      getTime: () => Date.now() / 1000,
+      getTime: () => this.clock.now() / 1000,
       atob: (s: string) => Buffer.from(String(s), "base64").toString("latin1"),
       btoa: (s: string) => Buffer.from(String(s), "latin1").toString("base64"),
       require: (name: string) => {
@@ -265,7 +288,11 @@ export class Device {
       E: {
         toString: (...args: unknown[]) => Buffer.from(toBytes(args)).toString("latin1"),
         toUint8Array: (...args: unknown[]) => new RealmUint8Array(toBytes(args)),
-        CRC32: (data: unknown) => crc32(Buffer.from(toBytes([data]))),
+        CRC32: (data: unknown) => {
+          const bytes = Buffer.from(toBytes([data]));
+          this.clock.charge(this.clock.costs.crc32(bytes.length));
+          return crc32(bytes);
+        },
         convolve: (arr1: unknown, arr2: unknown, offset?: unknown) => convolve(arr1, arr2, offset, env.error),
         reboot: () => this.options.hardReset("reboot"),
         enableWatchdog: (seconds: number, isAuto?: boolean) => this.options.watchdog.enable(seconds, isAuto !== false),
@@ -274,7 +301,7 @@ export class Device {
         getErrorFlags: () => [],
       },
     };
-    for (const [name, value] of Object.entries(globals)) g[name] = value;
+    for (const [name, value] of Object.entries(hostApi(globals, this.clock))) g[name] = value;
     return realm;
   }
 }

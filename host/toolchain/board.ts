@@ -40,6 +40,33 @@ export interface InterpreterReport {
   env: Record<string, number>;
 }
 
+/** One speed figure of a board: its typical value, its worst case where a datasheet gives one, and where it comes from. */
+export interface SpeedFigure {
+  typical: number;
+  max?: number;
+  source: string;
+}
+
+/**
+ * How fast the board does what takes time: the simulator at the board's speed
+ * takes the typical figures, `fota flash` derives its timeouts from the worst cases.
+ */
+export interface BoardSpeed {
+  /** Bytes a second its console carries each way. */
+  consoleBytesPerSecond: SpeedFigure;
+  /** Milliseconds to erase one flash page (pageSize bytes). */
+  flashErasePageMs: SpeedFigure;
+  /** Milliseconds to program 256 bytes of flash (one program page of SPI flash). */
+  flashProgram256Ms: SpeedFigure;
+  /** The interpreter's speed: iterations a second of `while (n--) { D0.set(); D0.reset(); }`. */
+  interpreterLoopsPerSecond: SpeedFigure;
+  /** Native E.CRC32 and require("crypto").SHA256, bytes a second. */
+  crc32BytesPerSecond: SpeedFigure;
+  sha256BytesPerSecond: SpeedFigure;
+}
+
+export const SPEED_FIGURES = ["consoleBytesPerSecond", "flashErasePageMs", "flashProgram256Ms", "interpreterLoopsPerSecond", "crc32BytesPerSecond", "sha256BytesPerSecond"] as const;
+
 /** A board file: the layout plus the build's size limits and the board's other facts. */
 export interface BoardFile {
   layout: BoardLayout;
@@ -48,6 +75,7 @@ export interface BoardFile {
   /** Largest allowed size in bytes of each image ("loader", "app"). */
   imageBudget: Record<string, number>;
   interpreter: InterpreterReport;
+  speed: BoardSpeed;
 }
 
 /**
@@ -143,7 +171,22 @@ export function parseBoard(json: unknown, source: string): BoardFile {
     network: network as NetworkKind,
     imageBudget,
     interpreter: parseInterpreterReport(obj.interpreter, fail),
+    speed: parseSpeed(obj.speed, fail),
   };
+}
+
+function parseSpeed(value: unknown, fail: (m: string) => never): BoardSpeed {
+  const obj = asObject(value, `"speed"`, fail);
+  const speed: Record<string, SpeedFigure> = {};
+  for (const name of SPEED_FIGURES) {
+    const figure = asObject(obj[name], `speed.${name}`, fail);
+    const positive = (n: unknown) => typeof n === "number" && Number.isFinite(n) && n > 0;
+    if (!positive(figure.typical)) fail(`speed.${name}.typical must be a positive number`);
+    if (figure.max !== undefined && !(positive(figure.max) && (figure.max as number) >= (figure.typical as number))) fail(`speed.${name}.max must be a number no smaller than its typical value`);
+    if (typeof figure.source !== "string" || figure.source.trim() === "") fail(`speed.${name}.source must say where the figure comes from`);
+    speed[name] = { typical: figure.typical as number, ...(figure.max !== undefined && { max: figure.max as number }), source: figure.source as string };
+  }
+  return speed as unknown as BoardSpeed;
 }
 
 function parseInterpreterReport(value: unknown, fail: (m: string) => never): InterpreterReport {

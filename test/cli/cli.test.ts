@@ -1,52 +1,19 @@
 // The `fota` command as a user runs it (a child process, real exit codes),
-// against a real bench, the real AWS SDK and the real espruino tool talking
-// to a simulated board's console.
+// against a real bench and the real AWS SDK (fota flash: flash.test.ts).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import net from "node:net";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeJobCommand, GetJobDocumentCommand } from "@aws-sdk/client-iot";
 import type { Bench } from "../../host/bench/bench.ts";
 import { testBench, iotClient, tempDir, removeDir, connectDevice } from "../bench/helpers.ts";
-import { startBoard } from "../support/sim.ts";
+import { fota, startFota } from "./fota-command.ts";
 
 let bench: Bench;
 let dir: string;
-
-interface FotaRun {
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-  /** Resolves once stdout matches. */
-  printed(pattern: RegExp): Promise<void>;
-}
-
-function startFota(args: string[], timeoutMs = 120_000): FotaRun {
-  const child = spawn(process.execPath, ["host/cli/fota.mjs", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  const watchers: { pattern: RegExp; resolve: () => void }[] = [];
-  child.stdout.on("data", (d) => {
-    stdout += d;
-    for (const w of watchers.filter((w) => w.pattern.test(stdout))) w.resolve();
-  });
-  child.stderr.on("data", (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-  return {
-    done,
-    printed: (pattern) => (pattern.test(stdout) ? Promise.resolve() : new Promise((resolve) => watchers.push({ pattern, resolve }))),
-  };
-}
-
-function fota(args: string[], timeoutMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return startFota(args, timeoutMs).done;
-}
 
 before(async () => {
   dir = tempDir();
@@ -69,6 +36,7 @@ test("a user mistake is one line on stderr and a non-zero exit, never a stack tr
     [["device", "remove"], /^fota: unknown command "device remove"/],
     [["job", "watch", "no-such-job", "--bench", bench.control.url], /^fota: unknown job "no-such-job"/],
     [["sim", "--frobnicate"], /^fota: unknown flag --frobnicate/],
+    [["sim", "--interpreter", join(dir, "no-espruino")], /^fota: .*no-espruino is not an executable file/],
   ];
   for (const [args, expected] of cases) {
     const r = await fota(args);
@@ -137,26 +105,23 @@ test("job watch follows the execution to its end and prints its final status and
   assert.match(r.stdout, /board-3: SUCCEEDED \{"slot":"1","md5":"abc"\}\n$/);
 });
 
-test("flash provisions a simulated board through the espruino tool and it boots slot 0", async () => {
-  const dist = join(dir, "dist");
-  const built = await fota(["build", "--board", "linux", "--version", "1.0.0", "--out", dist]);
-  assert.equal(built.code, 0, built.stderr);
-  assert.ok(existsSync(join(dist, "linux", "provision.js")));
-  const config = join(dir, "board-4.json");
-  assert.equal((await fota(["device", "add", "board-4", "--bench", bench.control.url, "--out", config])).code, 0);
-  const b = await startBoard({}, { consolePort: 0 });
+test("sim serves a simulated board's console on a TCP port, at the board's speed, and stops on SIGINT", { timeout: 60_000 }, async () => {
+  const child = spawn(process.execPath, ["host/cli/fota.mjs", "sim", "--board", "linux", "--flash", join(dir, "sim.flash")], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
   try {
-    const r = await fota(["flash", "--port", `tcp://127.0.0.1:${b.sim.consolePort}`, "--config", config, "--board", "linux", "--version", "1.0.0", "--dist", dist]);
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /board: provisioned slot 0: \d+ bytes, md5 [0-9a-f]+/);
-    for (const f of [".bootcde", "aws.json", "aws.crt", "aws.key", "aws.ca"]) assert.match(r.stdout, new RegExp(`checked ${f.replace(".", "\\.")}: CRC-32`));
-    await b.sim.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 20_000);
-    const stored = JSON.parse((await b.sim.evaluate(`require("Storage").read("aws.json")`)) as string);
-    assert.equal(stored.thingName, "board-4");
-    const files = (await b.sim.evaluate(`require("Storage").list()`)) as string[];
-    assert.ok(!files.includes("fota.img") && !files.includes("fotaprov.js"), `staging files are removed: ${files}`);
-    assert.ok(files.includes("fota.run"), "the loader made the run copy");
+    while (!/console tcp:\/\/127\.0\.0\.1:\d+/.test(out)) await new Promise((r) => setTimeout(r, 50));
+    assert.match(out, /^simulated linux board at the board's speed \(console 10000 bytes\/s, /m);
+    const port = Number(/console tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    const sock = net.connect(port, "127.0.0.1");
+    let received = "";
+    sock.on("data", (d) => (received += d));
+    sock.write(`\x10print("board " + process.env.BOARD)\n`);
+    while (!received.includes("board LINUX")) await new Promise((r) => setTimeout(r, 20));
+    sock.destroy();
   } finally {
-    await b.dispose();
+    child.kill("SIGINT");
   }
+  assert.equal(await exited, 0);
 });

@@ -7,8 +7,14 @@ import https from "node:https";
 import net from "node:net";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startBoard } from "../support/sim.ts";
 import { createTestCa } from "../../host/pki/test-ca.ts";
+import { SimBoard } from "../../host/sim/board.ts";
+import { CONSOLE_BUSY } from "../../host/sim/console-server.ts";
+import { loadBoard } from "../../host/toolchain/board.ts";
 
 /** A device script literal: bytes as a JS string expression. */
 const js = (value: string) => JSON.stringify(value);
@@ -218,7 +224,7 @@ test("network faults: a stalled link delivers nothing until it flows again; a dr
   }
 });
 
-test("console on TCP: lines typed are evaluated, output is shared; code the gate refuses does not run at boot", async () => {
+test("console on TCP: lines typed are evaluated, \\x10 lines quietly; code the gate refuses does not run at boot", async () => {
   const b = await startBoard({ ".bootcde": `print("boot"); function late() { return 1; }\nvar r = /a{2}/;` }, { consolePort: 0 });
   try {
     assert.match(await b.sim.waitFor(/Uncaught SyntaxError/), /counted repetition/);
@@ -237,5 +243,61 @@ test("console on TCP: lines typed are evaluated, output is shared; code the gate
     sock.destroy();
   } finally {
     await b.dispose();
+  }
+});
+
+test("console on TCP: one connection at a time (another is told it is busy); it stays up while the board restarts", async () => {
+  const b = await startBoard({ ".bootcde": `print("boot " + (require("Storage").read("n") || "0"));` }, { consolePort: 0 });
+  try {
+    const sock = net.connect(b.sim.consolePort!, "127.0.0.1");
+    await once(sock, "connect");
+    let received = "";
+    sock.on("data", (d) => (received += d.toString("latin1")));
+    const second = net.connect(b.sim.consolePort!, "127.0.0.1");
+    let told = "";
+    second.on("data", (d) => (told += d.toString("latin1")));
+    await once(second, "close");
+    assert.equal(told, `${CONSOLE_BUSY}\r\n`);
+    sock.write(`\x10require("Storage").write("n", "1"); E.reboot()\n`);
+    const deadline = Date.now() + 10_000;
+    while (!received.includes("boot 1") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.match(received, /boot 1/, "the restarted board prints to the same connection");
+    assert.equal(b.sim.lastBootReason, "reboot");
+    sock.destroy();
+  } finally {
+    await b.dispose();
+  }
+});
+
+test("at the ESP32's speed the board's clock shows its flash, CRC-32 and console times (boards/esp32.json)", async () => {
+  const speed = loadBoard("esp32").speed;
+  const sim = await SimBoard.start({ board: "esp32", flashFile: join(mkdtempSync(join(tmpdir(), "sim-speed-")), "flash.bin"), consolePort: 0, atBoardSpeed: true });
+  try {
+    assert.ok(sim.clockFactor! > 1, `device JavaScript runs slower than on this machine (${sim.clockFactor})`);
+    const [eraseMs, programMs, crcMs] = (await sim.evaluate(`(function () {
+      var F = require("Flash"), t0 = getTime();
+      for (var p = 0; p < 4; p++) F.erasePage(0x250000 + p * 4096);
+      var t1 = getTime();
+      F.write(new Uint8Array(4096), 0x250000);
+      var t2 = getTime();
+      E.CRC32(new Uint8Array(65536));
+      return [(t1 - t0) * 1000, (t2 - t1) * 1000, (getTime() - t2) * 1000];
+    })()`)) as number[];
+    assert.ok(eraseMs >= 4 * speed.flashErasePageMs.typical, `4 pages erased in ${eraseMs} ms`);
+    assert.ok(programMs >= 16 * speed.flashProgram256Ms.typical, `4 KB programmed in ${programMs} ms`);
+    assert.ok(crcMs >= (65536 * 1000) / speed.crc32BytesPerSecond.typical, `64 KB CRC-32 in ${crcMs} ms`);
+    // 3,000 bytes typed at 115200 baud take at least 260 ms to reach the board.
+    const sock = net.connect(sim.consolePort!, "127.0.0.1");
+    await once(sock, "connect");
+    let received = "";
+    sock.on("data", (d) => (received += d.toString("latin1")));
+    const started = Date.now();
+    sock.write(`\x10print("got " + ${JSON.stringify("x".repeat(3000))}.length)\n`);
+    while (!received.includes("got 3000") && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 5));
+    assert.match(received, /got 3000/);
+    assert.ok(Date.now() - started >= (3000 * 1000) / speed.consoleBytesPerSecond.typical, "the console carries no more than the board's line rate");
+    sock.destroy();
+  } finally {
+    await sim.stop();
   }
 });

@@ -33,6 +33,10 @@ const bad: [string, (b: any) => void, RegExp][] = [
   ["no interpreter report", (b) => delete b.interpreter, /"interpreter" must be a JSON object/],
   ["interpreter pool size missing", (b) => delete b.interpreter.variables, /interpreter\.variables must be a positive integer/],
   ["reserved region overlap", (b) => b.reserved.push({ name: "rom", start: "0x10020000", size: "0x400" }), /overlaps rom|rom .* overlaps/],
+  ["no speed figures", (b) => delete b.speed, /"speed" must be a JSON object/],
+  ["a speed figure without its source", (b) => delete b.speed.flashErasePageMs.source, /speed\.flashErasePageMs\.source must say where the figure comes from/],
+  ["a worst case below the typical figure", (b) => (b.speed.flashErasePageMs.max = 0.001), /speed\.flashErasePageMs\.max must be a number no smaller than its typical value/],
+  ["a speed of zero", (b) => (b.speed.consoleBytesPerSecond.typical = 0), /speed\.consoleBytesPerSecond\.typical must be a positive number/],
 ];
 
 for (const [name, mutate, reason] of bad) {
