@@ -101,7 +101,9 @@ function settle(jobs: Jobs, job: Job, o: FotaJobsOptions): Promise<FotaOutcome> 
   if (wrote >= 0 && now.slot === wrote) {
     if (now.trial) confirm();
     const meta = state.slots[wrote];
-    const result: { [key: string]: string } = { slot: String(wrote), md5: meta.md5, version: meta.version || "unknown" };
+    const result: { [key: string]: string } = { slot: String(wrote), version: meta.version || "unknown" };
+    // A board that verifies signatures does not compute MD5: its signed hash list vouched for the image.
+    if (meta.md5) result.md5 = meta.md5;
     // How the image was vouched for, as the image that installed it said before the restart.
     const signature = job.statusDetails && job.statusDetails.signature;
     if (signature) result.signature = signature;

@@ -21,7 +21,8 @@ function settings(): LoaderSettings {
  */
 function growPool(variables: number): void {
   const filler: number[] = [];
-  while (process.memory().total < variables) for (let i = 0; i < 1024; i++) filler.push(0);
+  // Each element takes at least one variable, so `variables` of them are sure to have grown the pool.
+  while (process.memory().total < variables && filler.length < variables) for (let i = 0; i < 1024; i++) filler.push(0);
 }
 
 if (growPoolTo) growPool(growPoolTo);

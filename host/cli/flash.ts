@@ -6,8 +6,9 @@
 //   2. reset(): whatever it runs stops
 //   3. require("Storage").eraseAll()
 //   4. written in this order, each chunk read back by the board:
-//      .bootcde (the loader), the configuration files, the provisioning script
-//      (fotaprov.js), the application image (fota.img)
+//      .bootcde (the loader), the configuration files, the trust anchor
+//      (fota.pub, with --trust-key), the provisioning script (fotaprov.js),
+//      the application image (fota.img)
 //   5. the provisioning script runs (from a RAM copy) and prints one line,
 //      "provisioned ..." or "provisioning failed: <reason>", possibly after
 //      seconds of work and other output; it erases fota.img and itself
@@ -24,8 +25,10 @@ import { ConsoleError, ConsoleSession } from "./console-session.ts";
 import { BoardConsole, BoardError, type WrittenFile } from "./board-console.ts";
 import { boardFlagUsage, DEFAULT_BOARD, listBoards, loadBoard, type BoardFile } from "../toolchain/board.ts";
 import { PROVISION_SCRIPT, STAGED_IMAGE } from "../../firmware/provision/files.ts";
+import { TRUST_ANCHOR_FILE } from "../../firmware/fota/manifest.ts";
+import { readPublicKey, SigningError, trustAnchorFor } from "../signing/keys.ts";
 
-export const FLASH_USAGE = `fota flash --port PORT --config device.json [${boardFlagUsage()}] [--version V] [--dist DIR] [--baud N]`;
+export const FLASH_USAGE = `fota flash --port PORT --config device.json [${boardFlagUsage()}] [--version V] [--trust-key KEY.pub.pem] [--dist DIR] [--baud N]`;
 
 /** The loader's Storage name: the interpreter runs it at power-on. */
 const LOADER = ".bootcde";
@@ -42,7 +45,7 @@ interface StorageFile {
 }
 
 export async function flash(argv: string[], log: (line: string) => void = console.log): Promise<void> {
-  const flags = parseFlags(argv, { values: ["port", "config", "board", "version", "dist", "baud"] });
+  const flags = parseFlags(argv, { values: ["port", "config", "board", "version", "dist", "baud", "trust-key"] });
   const port = flags.values.port ?? fail("--port is required (a serial port, or tcp://HOST:PORT for a network console)");
   const config = readDeviceConfig(flags.values.config ?? fail("--config device.json is required (fota device add writes one)"));
   const boardName = flags.values.board ?? DEFAULT_BOARD;
@@ -54,10 +57,12 @@ export async function flash(argv: string[], log: (line: string) => void = consol
     if (!existsSync(path)) fail(`${path} is missing: run "fota build --board ${boardName}" first`);
     return readFileSync(path);
   };
+  const anchor = flags.values["trust-key"] === undefined ? [] : [trustAnchorFile(flags.values["trust-key"], log)];
   // The order the device side expects (see the top of this file).
   const files: StorageFile[] = [
     { name: LOADER, bytes: image("loader") },
     ...Object.entries(storageFiles(config)).map(([name, bytes]) => ({ name, bytes })),
+    ...anchor,
     { name: PROVISION_SCRIPT, bytes: image("provision") },
     { name: STAGED_IMAGE, bytes: image("app") },
   ];
@@ -168,4 +173,16 @@ function seconds(ms: number): string {
 
 function hex(n: number): string {
   return (n >>> 0).toString(16).padStart(8, "0");
+}
+
+/** fota.pub for the key in `path` (docs/signing.md): from then on the board installs only what that key signed. */
+function trustAnchorFile(path: string, log: (line: string) => void): StorageFile {
+  try {
+    const bytes = Buffer.from(trustAnchorFor(path), "latin1");
+    log(`the board will trust key ${readPublicKey(path).keyId} (${path}): it installs only images signed by it`);
+    return { name: TRUST_ANCHOR_FILE, bytes };
+  } catch (e) {
+    if (e instanceof SigningError) fail(`--trust-key: ${e.message}`);
+    throw e;
+  }
 }
