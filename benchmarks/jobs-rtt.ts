@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { buildDeviceScript } from "../host/toolchain/device-script.ts";
 import { SimBoard, writeStorage } from "../host/sim/board.ts";
 import { startBench } from "../host/bench/bench.ts";
+import { thingStorageFiles } from "../host/bench/ca.ts";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "200" } } });
 const rounds = Number(values.rounds);
@@ -68,12 +69,10 @@ try {
     jobId: "rtt-job", document: JSON.stringify({ operation: "rtt" }), targets: [bench.registry.thingArn("rtt-thing")], thingNames: ["rtt-thing"],
     abortCriteria: [], status: "IN_PROGRESS", createdAt: now, lastUpdatedAt: now,
   });
-  const der = (b64: string) => Buffer.from(b64, "base64").toString("latin1");
   const flashFile = join(dir, "flash.bin");
   writeStorage("linux", flashFile, {
     ".bootcde": await build("rtt", ENTRY),
-    "aws.json": JSON.stringify({ endpoint: "localhost", port: bench.mqtt.port, thingName: "rtt-thing" }),
-    "aws.crt": der(creds.certDerB64), "aws.key": der(creds.keyDerB64), "aws.ca": der(creds.caDerB64),
+    ...thingStorageFiles(creds, "localhost", bench.mqtt.port),
   });
   board = await SimBoard.start({ board: "linux", flashFile });
   const line = await board.waitFor(/^RTT /, 300_000);

@@ -17,7 +17,7 @@ import { buildDeviceScript } from "../host/toolchain/device-script.ts";
 import { interpreterLines } from "../host/interp/folder.ts";
 import { loadBoard } from "../host/toolchain/board.ts";
 import { SimBoard, writeStorage } from "../host/sim/board.ts";
-import { createTestCa } from "../host/pki/test-ca.ts";
+import { CertificateAuthority, derBase64 } from "../host/pki/ca.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SIZE = 64 * 1024;
@@ -110,8 +110,8 @@ async function onInterpreter(bin: string, script: string): Promise<string[]> {
 
 const image = randomBytes(SIZE);
 const expected = createHash("md5").update(image).digest("hex");
-const ca = createTestCa("Bench CA");
-const identity = ca.issue("localhost", "server");
+const ca = await CertificateAuthority.create("Bench CA");
+const identity = await ca.issueServer("localhost");
 const server = https.createServer({ key: identity.keyPem, cert: identity.certPem }, (_req, res) => {
   res.writeHead(200, { "Content-Length": String(SIZE) });
   res.end(image);
@@ -129,7 +129,7 @@ try {
     region: REGION,
     size: SIZE,
     md5: expected,
-    ca: Buffer.from(ca.certDer, "latin1").toString("base64"),
+    ca: derBase64(ca.identity.certDer),
     sample: image.toString("base64"),
   };
   const script = `var BENCH = ${JSON.stringify(config)};\n${bundle}`;

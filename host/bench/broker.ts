@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import tls from "node:tls";
 import Aedes, { type AuthenticateError, type Client } from "aedes";
-import type { Credentials } from "./ca.ts";
+import type { Identity } from "../pki/ca.ts";
 import { listen } from "./listen.ts";
 import { filterMatches, hasWildcard, publishRefusal, subscribeRefusal, thingMayReceive } from "./mqtt-rules.ts";
 
@@ -16,7 +16,7 @@ export interface BrokerOptions {
   /** TCP port; 0 picks a free one (default 8883). */
   port?: number;
   host?: string;
-  server: Credentials;
+  server: Identity;
   caPem: string;
   /** The thing a certificate (by its SHA-256 certificateId) is attached to. */
   thingOfCertificate: (certificateId: string) => string | undefined;

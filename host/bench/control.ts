@@ -16,6 +16,7 @@ import { AlreadyExistsError, type Registry } from "./registry.ts";
 import { type AwsCredentials, verifyAuthorization } from "./sigv4.ts";
 import type { Store } from "./store.ts";
 import type { ThingCredentials } from "./ca.ts";
+import { derBase64 } from "../pki/ca.ts";
 import { listen, readBody } from "./listen.ts";
 
 export interface ControlOptions {
@@ -109,7 +110,9 @@ function parseJson(body: Buffer): Json {
   return json as Json;
 }
 
-/** Everything a device (real board or simulator) needs to reach the bench. */
+/** Everything a device (real board or simulator) needs to reach the bench: key, certificate and CA as PEM and DER-base64. */
 function deviceConfig(creds: ThingCredentials, thingArn: string, endpoints: Record<string, unknown>): Json {
-  return { ...creds, thingArn, ...endpoints };
+  const { thingName, keyPem, certPem, caPem, certificateId } = creds;
+  const der = { certDerB64: derBase64(creds.certDer), keyDerB64: derBase64(creds.keyDer), caDerB64: derBase64(creds.caDer) };
+  return { thingName, keyPem, certPem, ...der, certificateId, caPem, thingArn, ...endpoints };
 }

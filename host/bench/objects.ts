@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Credentials } from "./ca.ts";
+import type { Identity } from "../pki/ca.ts";
 import { type AwsCredentials, type SignedRequest, isPresigned, presignGetUrl, verifyAuthorization, verifyPresigned } from "./sigv4.ts";
 import type { Store, StoredObject } from "./store.ts";
 import { listen, readBody } from "./listen.ts";
@@ -16,7 +16,7 @@ export interface ObjectStoreOptions {
   host?: string;
   /** The name devices use to reach the store (must be in the server certificate). */
   publicHost?: string;
-  server: Credentials;
+  server: Identity;
   store: Store;
   credentials: AwsCredentials;
   region: string;

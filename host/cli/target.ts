@@ -4,6 +4,7 @@ import https from "node:https";
 import { IoTClient, DescribeEndpointCommand, CreateThingCommand, CreateKeysAndCertificateCommand, AttachThingPrincipalCommand, AttachPolicyCommand } from "@aws-sdk/client-iot";
 import { S3Client } from "@aws-sdk/client-s3";
 import { BENCH_CREDENTIALS } from "../bench/sigv4.ts";
+import { pemToDer } from "../pki/ca.ts";
 import { fail } from "./errors.ts";
 import type { Flags } from "./args.ts";
 import type { DeviceConfigFile } from "./device-config.ts";
@@ -107,13 +108,12 @@ function awsTarget(flags: Flags): Target {
       await iot.send(new AttachThingPrincipalCommand({ thingName, principal: keys.certificateArn! }));
       await iot.send(new AttachPolicyCommand({ policyName: policy, target: keys.certificateArn! }));
       const { endpointAddress } = await iot.send(new DescribeEndpointCommand({ endpointType: "iot:Data-ATS" }));
-      const der = (pem: string) => pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
       return {
         thingName,
         endpoint: endpointAddress!,
         port: 8883,
-        certDerB64: der(keys.certificatePem!),
-        keyDerB64: der(keys.keyPair!.PrivateKey!),
+        certDerB64: pemToDer(keys.certificatePem!).toString("base64"),
+        keyDerB64: pemToDer(keys.keyPair!.PrivateKey!).toString("base64"),
         wifi: { ssid: "", password: "" },
       };
     },

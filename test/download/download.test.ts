@@ -16,8 +16,8 @@ import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { interpreterLines } from "../../host/interp/folder.ts";
 import { loadBoard } from "../../host/toolchain/board.ts";
 import { startBoard, type TestBoard } from "../support/sim.ts";
-import { createTestCa } from "../../host/pki/test-ca.ts";
-import { startImageServer, serveImage, testCa, type ImageServer } from "./image-server.ts";
+import { CertificateAuthority, derBase64 } from "../../host/pki/ca.ts";
+import { startImageServer, serveImage, type ImageServer } from "./image-server.ts";
 
 const ENTRY = fileURLToPath(new URL("./entries/download.js", import.meta.url));
 const layout = loadBoard("linux").layout;
@@ -50,10 +50,12 @@ interface Outcome {
 
 let bundle: string;
 let server: ImageServer;
+let ca: CertificateAuthority;
 
 before(async () => {
   bundle = await buildDeviceScript(ENTRY);
-  server = await startImageServer();
+  ca = await CertificateAuthority.create("Download test CA");
+  server = await startImageServer(ca);
 });
 after(() => server.close());
 
@@ -63,7 +65,7 @@ function config(overrides: Partial<Config> = {}): Config {
     slot: SLOT,
     size: SIZE,
     md5: md5(image),
-    ca: Buffer.from(testCa().certDer, "latin1").toString("base64"),
+    ca: derBase64(ca.identity.certDer),
     timeoutMs: 1000,
     maxRetries: 3,
     backoffMs: 50,
@@ -268,7 +270,7 @@ test("MD5 mismatch: the stored bytes' MD5 is named next to the expected one", as
 });
 
 test("TLS: a server the board's CA did not sign is refused (the simulator verifies; see the note on the interpreter)", async () => {
-  const stranger = await startImageServer(createTestCa("Stranger CA"));
+  const stranger = await startImageServer(await CertificateAuthority.create("Stranger CA"));
   try {
     stranger.handle((req, res) => serveImage(image, req, res));
     const o = await run(config({ url: stranger.url, maxRetries: 1 }));

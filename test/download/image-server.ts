@@ -5,7 +5,7 @@ import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
-import { createTestCa, type TestCa } from "../../host/pki/test-ca.ts";
+import type { CertificateAuthority } from "../../host/pki/ca.ts";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, index: number) => void;
 
@@ -18,15 +18,9 @@ export interface ImageServer {
   close(): Promise<void>;
 }
 
-let sharedCa: TestCa | undefined;
-/** One CA for the whole file: RSA key generation is slow. */
-export function testCa(): TestCa {
-  sharedCa ??= createTestCa("Download test CA");
-  return sharedCa;
-}
-
-export async function startImageServer(ca = testCa()): Promise<ImageServer> {
-  const identity = ca.issue("localhost", "server");
+/** An HTTPS server on 127.0.0.1 with a certificate from `ca`. */
+export async function startImageServer(ca: CertificateAuthority): Promise<ImageServer> {
+  const identity = await ca.issueServer("localhost");
   const ranges: (string | undefined)[] = [];
   let handler: Handler = (_req, res) => res.writeHead(500).end();
   const server = https.createServer({ key: identity.keyPem, cert: identity.certPem }, (req, res) => {

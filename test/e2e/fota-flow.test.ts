@@ -10,7 +10,7 @@ import { PutObjectCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { startBench, type Bench } from "../../host/bench/bench.ts";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
-import { storageFiles } from "../../host/cli/device-config.ts";
+import { thingStorageFiles } from "../../host/bench/ca.ts";
 import { iotClient, s3Client, tempDir, removeDir, thingArn } from "../bench/helpers.ts";
 import { FotaJobs, runningImage, type DocumentOf } from "./support.ts";
 import { startBoard, type TestBoard } from "../support/sim.ts";
@@ -45,9 +45,8 @@ before(async () => {
     "fota.img": images["1.0.0"],
     "app.json": JSON.stringify({ samplePeriodS: 1 }),
     ".fota": JSON.stringify({ confirmWindowS: 30, watchdogS: 10 }),
+    ...thingStorageFiles(creds, "localhost", bench.mqtt.port),
   };
-  const config = storageFiles({ thingName: THING, endpoint: "localhost", port: bench.mqtt.port, certDerB64: creds.certDerB64, keyDerB64: creds.keyDerB64, caDerB64: creds.caDerB64 });
-  for (const [name, bytes] of Object.entries(config)) files[name] = bytes.toString("latin1");
   board = await startBoard(files);
   await board.sim.evaluate(`global.FOTA_VERSION = "1.0.0"`);
   await board.sim.evaluate(provision);

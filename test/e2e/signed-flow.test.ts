@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startBench, type Bench } from "../../host/bench/bench.ts";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
-import { storageFiles } from "../../host/cli/device-config.ts";
+import { thingStorageFiles } from "../../host/bench/ca.ts";
 import { tempDir, removeDir } from "../bench/helpers.ts";
 import { startBoard, type TestBoard } from "../support/sim.ts";
 import { FotaJobs, runningImage } from "./support.ts";
@@ -32,9 +32,8 @@ before(async () => {
     "app.json": JSON.stringify({ samplePeriodS: 1 }),
     ".fota": JSON.stringify({ confirmWindowS: 30, watchdogS: 10 }),
     ...setup.anchorFiles,
+    ...thingStorageFiles(creds, "localhost", bench.mqtt.port),
   };
-  const config = storageFiles({ thingName: THING, endpoint: "localhost", port: bench.mqtt.port, certDerB64: creds.certDerB64, keyDerB64: creds.keyDerB64, caDerB64: creds.caDerB64 });
-  for (const [name, bytes] of Object.entries(config)) files[name] = bytes.toString("latin1");
   board = await startBoard(files);
   await board.sim.evaluate(`global.FOTA_VERSION = "1.0.0"`);
   await board.sim.evaluate(await buildDeviceScript("firmware/provision/main.ts"));

@@ -3,7 +3,7 @@
 // files in its flash, v1 copied into slot 0 by the provisioning image, then
 // restarted into v1 and connected.
 import type { Bench } from "../../host/bench/bench.ts";
-import { storageFiles } from "../../host/cli/device-config.ts";
+import { thingStorageFiles } from "../../host/bench/ca.ts";
 import { writeStorageFiles } from "../../host/interp/folder.ts";
 import { InterpreterBoard } from "../../host/interp/supervisor.ts";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
@@ -11,7 +11,6 @@ import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 export async function provisionedInterpreter(options: { bin: string; dir: string; bench: Bench; thing: string; v1: string; extraFiles?: Record<string, string>; echo?: string }): Promise<InterpreterBoard> {
   const { bin, dir, bench, thing } = options;
   const creds = await bench.registry.registerDevice(thing);
-  const config = storageFiles({ thingName: thing, endpoint: "localhost", port: bench.mqtt.port, certDerB64: creds.certDerB64, keyDerB64: creds.keyDerB64, caDerB64: creds.caDerB64 });
   const files: Record<string, string> = {
     ".bootcde": await buildDeviceScript("firmware/loader/main.ts", "linux", "interp"),
     "fota.img": options.v1,
@@ -19,8 +18,8 @@ export async function provisionedInterpreter(options: { bin: string; dir: string
     "app.json": JSON.stringify({ samplePeriodS: 2 }),
     ".fota": JSON.stringify({ confirmWindowS: 60, watchdogS: 0 }),
     ...options.extraFiles,
+    ...thingStorageFiles(creds, "localhost", bench.mqtt.port),
   };
-  for (const [name, bytes] of Object.entries(config)) files[name] = bytes.toString("latin1");
   writeStorageFiles(bin, dir, files);
   const board = InterpreterBoard.start({ bin, dir, echo: options.echo });
   await board.waitFor(/no valid image in any slot/, 20_000);

@@ -4,7 +4,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startBoard } from "../support/sim.ts";
-import { configFiles, entryScript, startJobsBench, type JobsBench } from "./support.ts";
+import { entryScript, startJobsBench, type JobsBench } from "./support.ts";
+import { thingStorageFiles } from "../../host/bench/ca.ts";
 
 let bench: JobsBench;
 before(async () => {
@@ -35,7 +36,7 @@ test("nothing provisioned: one line naming every missing file", async () => {
 
 test("malformed settings and DER files: each problem named, once", async () => {
   const creds = await bench.registry.registerDevice("config-thing");
-  const good = configFiles(bench, creds);
+  const good = thingStorageFiles(creds, "localhost", bench.port);
   const lines = await boot({
     "aws.json": JSON.stringify({ endpoint: "bad host!", port: 70000, thingName: "a/b", wifi: { ssid: "" } }),
     "aws.crt": creds.certPem,
@@ -57,7 +58,7 @@ test("malformed settings and DER files: each problem named, once", async () => {
 
 test("a complete configuration is silent", async () => {
   const creds = await bench.registry.registerDevice("config-ok");
-  assert.deepEqual(await boot(configFiles(bench, creds)), ["checked false false"]);
+  assert.deepEqual(await boot(thingStorageFiles(creds, "localhost", bench.port)), ["checked false false"]);
 });
 
 test("fota flash writes Amazon Root CA 1, the RSA root of AWS IoT's ATS endpoints, when the device file names no CA", async () => {

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { interpreterLines } from "../../host/interp/folder.ts";
-import { configFiles, entryScript, startJobsBench, type JobsBench } from "./support.ts";
+import { entryScript, startJobsBench, type JobsBench } from "./support.ts";
+import { thingStorageFiles } from "../../host/bench/ca.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 let bench: JobsBench;
@@ -54,7 +55,7 @@ test("list, describe and update a job on the interpreter", { skip: bin ? false :
   bench.createJob("interp-job", ["interp-thing"], { operation: "fota", bc_idx: 1 });
   // As base64 through atob: a string literal with a \u escape is a UTF-8-backed string on the
   // interpreter, and Storage.write would store its UTF-8 bytes, not the DER.
-  const files = Object.entries(configFiles(bench, creds, "127.0.0.1"))
+  const files = Object.entries(thingStorageFiles(creds, "127.0.0.1", bench.port))
     .map(([name, bytes]) => `${JSON.stringify(name)}: atob(${JSON.stringify(Buffer.from(bytes, "latin1").toString("base64"))})`);
   const provision = `var PROVISION = { ${files.join(", ")} };\n`;
   const lines = await runInterpreter(provision + withoutCodecRegexBug(await entryScript("interpreter-flow")));

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type Aedes from "aedes";
 import type { AedesPublishPacket } from "aedes";
 import ts from "typescript";
-import { BenchCa, type ThingCredentials } from "../../host/bench/ca.ts";
+import { BenchCa, thingStorageFiles } from "../../host/bench/ca.ts";
 import { startBroker, type RunningBroker } from "../../host/bench/broker.ts";
 import type { Job } from "../../host/bench/job.ts";
 import { serveJobsOverMqtt } from "../../host/bench/jobs-mqtt.ts";
@@ -118,18 +118,6 @@ export async function startJobsBench(): Promise<JobsBench> {
   return bench;
 }
 
-const der = (b64: string): string => Buffer.from(b64, "base64").toString("latin1");
-
-/** The Storage files of a provisioned board (config.ts's names). */
-export function configFiles(bench: JobsBench, creds: ThingCredentials, host = "localhost"): Record<string, string> {
-  return {
-    "aws.json": JSON.stringify({ endpoint: host, port: bench.port, thingName: creds.thingName }),
-    "aws.crt": der(creds.certDerB64),
-    "aws.key": der(creds.keyDerB64),
-    "aws.ca": der(creds.caDerB64),
-  };
-}
-
 const built: Record<string, Promise<string>> = {};
 /**
  * A device program of entries/, built with the firmware's pipeline (once per
@@ -156,7 +144,7 @@ export function entryScript(name: string): Promise<string> {
 /** A simulated board registered as `thingName`, running the harness, online. */
 export async function harnessBoard(bench: JobsBench, thingName: string): Promise<TestBoard> {
   const creds = await bench.registry.registerDevice(thingName);
-  const board = await startBoard({ ".bootcde": await entryScript("harness"), ...configFiles(bench, creds) });
+  const board = await startBoard({ ".bootcde": await entryScript("harness"), ...thingStorageFiles(creds, "localhost", bench.port) });
   await board.sim.waitFor(/^C online$/, 15_000);
   return board;
 }

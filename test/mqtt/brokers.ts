@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import Aedes from "aedes";
-import type { Pki } from "./pki.ts";
+import type { Pki } from "./helpers.ts";
 
 export interface TestBroker {
   name: string;
@@ -59,7 +59,7 @@ export async function aedesBroker(pki: Pki): Promise<TestBroker> {
     async start() {
       broker = new Aedes({ persistence });
       const b = broker;
-      server = tls.createServer({ key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: true },
+      server = tls.createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true },
         (socket) => {
           socket.setNoDelay(true); // as mosquitto does; otherwise each reply waits for a delayed ACK
           b.handle(socket);
@@ -96,7 +96,7 @@ export async function mosquittoBroker(pki: Pki): Promise<TestBroker> {
   if (!bin) throw new Error("mosquitto is not installed");
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "mqtt-mosquitto-"));
-  for (const [name, pem] of [["ca.pem", pki.ca.cert], ["server.pem", pki.server.cert], ["server.key", pki.server.key]]) {
+  for (const [name, pem] of [["ca.pem", pki.ca.certPem], ["server.pem", pki.server.certPem], ["server.key", pki.server.keyPem]]) {
     writeFileSync(join(dir, name), pem, { mode: 0o644 });
   }
   writeFileSync(join(dir, "mosquitto.conf"), [

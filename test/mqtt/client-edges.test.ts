@@ -7,10 +7,9 @@ import tls from "node:tls";
 import type net from "node:net";
 import type { MqttError } from "../../firmware/mqtt/client.ts";
 import { topicMatches } from "../../firmware/mqtt/topic.ts";
-import { deviceClient, until } from "./helpers.ts";
-import { makePki } from "./pki.ts";
+import { deviceClient, makePki, until } from "./helpers.ts";
 
-const pki = makePki();
+const pki = await makePki();
 /** What the server does with each new connection. */
 let onConnection: (socket: tls.TLSSocket) => void = () => {};
 let server: tls.Server;
@@ -18,7 +17,7 @@ let port = 0;
 const connections: net.Socket[] = [];
 
 before(async () => {
-  server = tls.createServer({ key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: true },
+  server = tls.createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true },
     (socket) => { connections.push(socket); onConnection(socket); });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   port = (server.address() as net.AddressInfo).port;

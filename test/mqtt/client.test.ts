@@ -9,11 +9,10 @@ import type { MqttError } from "../../firmware/mqtt/client.ts";
 import type { Publish } from "../../firmware/mqtt/packets.ts";
 import { utf8Decode, utf8Encode } from "../../firmware/mqtt/utf8.ts";
 import { aedesBroker, mosquittoBroker, mosquittoPath, silenceableProxy, type TestBroker } from "./brokers.ts";
-import { deviceClient, next, peer, recording, until } from "./helpers.ts";
+import { deviceClient, makePki, next, peer, recording, until } from "./helpers.ts";
 import { nodeTlsTransport } from "./node-transport.ts";
-import { makePki } from "./pki.ts";
 
-const pki = makePki();
+const pki = await makePki();
 
 const BROKERS: { name: string; make: (p: typeof pki) => Promise<TestBroker>; skip: string | false }[] = [
   { name: "aedes", make: aedesBroker, skip: false },
@@ -96,7 +95,7 @@ for (const kind of BROKERS) {
     test("incoming QoS 1 is acknowledged with its packet id", async () => {
       const far = await observer();
       const sent: mqttPacket.Packet[] = [];
-      const transport = nodeTlsTransport({ host: "127.0.0.1", port: broker.port, ca: pki.ca.cert, key: pki.client.key, cert: pki.client.cert });
+      const transport = nodeTlsTransport({ host: "127.0.0.1", port: broker.port, ca: pki.ca.certPem, key: pki.client.keyPem, cert: pki.client.certPem });
       const client = deviceClient(pki, broker.port, { transport: recording(transport, sent) });
       client.connect();
       await next(client, "connected");
@@ -155,7 +154,7 @@ for (const kind of BROKERS) {
 
       const proxy = await silenceableProxy(broker.port);
       const sent: mqttPacket.Packet[] = [];
-      const transport = nodeTlsTransport({ host: "127.0.0.1", port: proxy.port, ca: pki.ca.cert, key: pki.client.key, cert: pki.client.cert });
+      const transport = nodeTlsTransport({ host: "127.0.0.1", port: proxy.port, ca: pki.ca.certPem, key: pki.client.keyPem, cert: pki.client.certPem });
       const client = deviceClient(pki, proxy.port, { keepAlive: 1, transport: recording(transport, sent) });
       client.connect();
       await next(client, "connected");

@@ -10,8 +10,7 @@ import { join } from "node:path";
 import type mqtt from "mqtt";
 import { mosquittoBroker, mosquittoPath } from "./brokers.ts";
 import { bundleForEspruino, firmwarePath } from "./bundle.ts";
-import { peer } from "./helpers.ts";
-import { makePki, pemToDer } from "./pki.ts";
+import { makePki, peer } from "./helpers.ts";
 
 const imports = (names: Record<string, string>) =>
   Object.entries(names).map(([file, list]) => `import { ${list} } from ${JSON.stringify(firmwarePath(file))};`).join("\n");
@@ -45,7 +44,7 @@ const GROW_POOL = "var grow = []; for (var i = 0; i < 12000; i++) grow.push(i + 
 const skip = !ESPRUINO ? "ESPRUINO_BIN is not set" : !mosquittoPath() ? "mosquitto is not installed (apt-get install mosquitto)" : false;
 
 test("on the interpreter: QoS 1 round trip with mosquitto over mutual TLS", { skip, timeout: 60_000 }, async () => {
-  const pki = makePki();
+  const pki = await makePki();
   const broker = await mosquittoBroker(pki);
   const dir = mkdtempSync(join(tmpdir(), "mqtt-espruino-"));
   let far: mqtt.MqttClient | undefined;
@@ -60,7 +59,7 @@ test("on the interpreter: QoS 1 round trip with mosquitto over mutual TLS", { sk
     const script = await bundleForEspruino(`${imports({ "mqtt/client.ts": "MqttClient", "mqtt/device.ts": "tlsTransport, deviceClock" })}
 var client = new MqttClient({
   transport: tlsTransport({ host: "127.0.0.1", port: ${broker.port},
-    ca: ${JSON.stringify(pemToDer(pki.ca.cert))}, key: ${JSON.stringify(pemToDer(pki.client.key))}, cert: ${JSON.stringify(pemToDer(pki.client.cert))} }),
+    ca: ${JSON.stringify(pki.ca.certDer)}, key: ${JSON.stringify(pki.client.keyDer)}, cert: ${JSON.stringify(pki.client.certDer)} }),
   clientId: "espruino-under-test", clock: deviceClock, keepAlive: 30, reconnectMin: 0.5, reconnectMax: 2
 });
 var giveUp = setTimeout(function () { print("TIMEOUT"); client.disconnect(); }, 40000);

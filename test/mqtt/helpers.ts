@@ -1,18 +1,32 @@
-// Shared pieces of the MQTT client tests: a client wired to Node, an MQTT.js
-// peer on the other side of the broker, and waiting for events.
+// Shared pieces of the MQTT client tests: their certificates, a client wired to
+// Node, an MQTT.js peer on the other side of the broker, and waiting for events.
 import mqtt from "mqtt";
 import * as mqttPacket from "mqtt-packet";
 import { MqttClient, type ClientEvents, type ClientOptions } from "../../firmware/mqtt/client.ts";
 import type { Transport } from "../../firmware/mqtt/transport.ts";
 import { nodeTlsTransport } from "./node-transport.ts";
-import type { KeyPair, Pki } from "./pki.ts";
+import { CertificateAuthority, type Identity } from "../../host/pki/ca.ts";
+
+/** The tests' certificates: a CA, the broker's server identity, a device, and a device of a CA the broker does not trust. */
+export interface Pki {
+  ca: Identity;
+  server: Identity;
+  client: Identity;
+  stranger: Identity;
+}
+
+export async function makePki(): Promise<Pki> {
+  const ca = await CertificateAuthority.create("test MQTT CA");
+  const untrusted = await CertificateAuthority.create("untrusted CA");
+  return { ca: ca.identity, server: await ca.issueServer("localhost"), client: await ca.issueClient("test-device"), stranger: await untrusted.issueClient("stranger") };
+}
 
 export const nodeClock = () => Date.now() / 1000;
 
 /** Our client, over node:tls to 127.0.0.1:port with the given client certificate (none: null). */
-export function deviceClient(pki: Pki, port: number, extra: Partial<ClientOptions> = {}, identity: KeyPair | null = pki.client): MqttClient {
+export function deviceClient(pki: Pki, port: number, extra: Partial<ClientOptions> = {}, identity: Identity | null = pki.client): MqttClient {
   return new MqttClient({
-    transport: nodeTlsTransport({ host: "127.0.0.1", port, ca: pki.ca.cert, key: identity?.key, cert: identity?.cert }),
+    transport: nodeTlsTransport({ host: "127.0.0.1", port, ca: pki.ca.certPem, key: identity?.keyPem, cert: identity?.certPem }),
     clientId: "device-" + Math.random().toString(16).slice(2, 10),
     clock: nodeClock,
     keepAlive: 10,
@@ -58,7 +72,7 @@ export async function until(condition: () => boolean, timeoutMs: number, what: s
 /** The far end: an MQTT.js client with its own certificate. */
 export async function peer(pki: Pki, port: number, options: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
   return mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
-    ca: pki.ca.cert, key: pki.client.key, cert: pki.client.cert, rejectUnauthorized: true,
+    ca: pki.ca.certPem, key: pki.client.keyPem, cert: pki.client.certPem, rejectUnauthorized: true,
     protocolVersion: 4, reconnectPeriod: 100, connectTimeout: 5000, ...options,
   });
 }

@@ -11,7 +11,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBoard } from "../support/sim.ts";
-import { createTestCa } from "../../host/pki/test-ca.ts";
+import { CertificateAuthority } from "../../host/pki/ca.ts";
 import { SimBoard } from "../../host/sim/board.ts";
 import { CONSOLE_BUSY } from "../../host/sim/console-server.ts";
 import { loadBoard } from "../../host/toolchain/board.ts";
@@ -123,11 +123,11 @@ test("watchdog: a hung script resets the board", async () => {
 });
 
 test("tls: mutual TLS with DER certificates against a Node TLS server; PEM is refused", async () => {
-  const ca = createTestCa();
-  const server = ca.issue("localhost", "server");
-  const client = ca.issue("board-1", "client");
+  const ca = await CertificateAuthority.create("Test CA");
+  const server = await ca.issueServer("localhost");
+  const client = await ca.issueClient("board-1");
   const seen: string[] = [];
-  const srv = tls.createServer({ key: server.keyPem, cert: server.certPem, ca: [ca.certPem], requestCert: true, rejectUnauthorized: true }, (s) => {
+  const srv = tls.createServer({ key: server.keyPem, cert: server.certPem, ca: [ca.identity.certPem], requestCert: true, rejectUnauthorized: true }, (s) => {
     seen.push(String(s.getPeerCertificate().subject.CN));
     s.on("data", (d) => {
       s.write(Buffer.concat([Buffer.from("echo:"), d]));
@@ -138,13 +138,13 @@ test("tls: mutual TLS with DER certificates against a Node TLS server; PEM is re
   await once(srv, "listening");
   const port = (srv.address() as net.AddressInfo).port;
   const boot = `
-    var opts = { host: "127.0.0.1", port: ${port}, ca: ${js(ca.certDer)}, key: ${js(client.keyDer)}, cert: ${js(client.certDer)} };
+    var opts = { host: "127.0.0.1", port: ${port}, ca: ${js(ca.identity.certDer)}, key: ${js(client.keyDer)}, cert: ${js(client.certDer)} };
     var s = require("tls").connect(opts, function () { print("connected"); s.write("\\xff\\x00hi"); });
     var got = "";
     s.on("data", function (d) { got += d; });
     s.on("error", function (e) { print("error " + e.code); });
     s.on("close", function () { print("closed " + JSON.stringify(got)); });
-    try { require("tls").connect({ host: "127.0.0.1", port: ${port}, ca: ${js(ca.certPem)} }); }
+    try { require("tls").connect({ host: "127.0.0.1", port: ${port}, ca: ${js(ca.identity.certPem)} }); }
     catch (e) { print("pem: " + e.message); }`;
   const b = await startBoard({ ".bootcde": boot });
   try {
@@ -160,8 +160,8 @@ test("tls: mutual TLS with DER certificates against a Node TLS server; PEM is re
 });
 
 test("http.get over https: body in chunks of at most 536 bytes, Range passes through, close at the end", async () => {
-  const ca = createTestCa();
-  const server = ca.issue("localhost", "server");
+  const ca = await CertificateAuthority.create("Test CA");
+  const server = await ca.issueServer("localhost");
   const body = randomBytes(5000);
   const ranges: unknown[] = [];
   const srv = https.createServer({ key: server.keyPem, cert: server.certPem }, (req, res) => {
@@ -174,7 +174,7 @@ test("http.get over https: body in chunks of at most 536 bytes, Range passes thr
   const port = (srv.address() as net.AddressInfo).port;
   const boot = `
     var o = url.parse("https://127.0.0.1:${port}/image.js");
-    o.ca = ${js(ca.certDer)};
+    o.ca = ${js(ca.identity.certDer)};
     o.headers = { Range: "bytes=0-" };
     var max = 0, total = 0, crc = 0, all = "";
     require("http").get(o, function (res) {
