@@ -8,10 +8,10 @@
 //             unless the device file names another)
 // DER is kept as raw bytes in files of their own: Storage.read returns them
 // without copying into RAM, and they go to require("tls") as they are.
-export var CONFIG_FILE = "aws.json";
-export var CERT_FILE = "aws.crt";
-export var KEY_FILE = "aws.key";
-export var CA_FILE = "aws.ca";
+export const CONFIG_FILE = "aws.json";
+export const CERT_FILE = "aws.crt";
+export const KEY_FILE = "aws.key";
+export const CA_FILE = "aws.ca";
 
 export interface WifiConfig {
   ssid: string;
@@ -38,14 +38,14 @@ export interface StorageReader {
   read(name: string): string | undefined;
 }
 
-var HOSTNAME = /^[a-zA-Z0-9.-]+$/;
-var THING_NAME = /^[a-zA-Z0-9:_-]+$/;
+const HOSTNAME = /^[a-zA-Z0-9.-]+$/;
+const THING_NAME = /^[a-zA-Z0-9:_-]+$/;
 
 /** Reads and checks every part of the configuration; lists all problems, not just the first. */
 export function parseConfig(storage: StorageReader): ConfigResult {
-  var problems: string[] = [];
-  var json = storage.read(CONFIG_FILE);
-  var settings: any;
+  const problems: string[] = [];
+  const json = storage.read(CONFIG_FILE);
+  let settings: any;
   if (json === undefined) {
     problems.push(CONFIG_FILE + " is missing");
   } else {
@@ -59,7 +59,7 @@ export function parseConfig(storage: StorageReader): ConfigResult {
       settings = undefined;
     }
   }
-  var s = settings || {};
+  const s = settings || {};
   if (json !== undefined && settings !== undefined) {
     if (typeof s.endpoint !== "string" || !HOSTNAME.test(s.endpoint) || s.endpoint.length > 253) {
       problems.push(s.endpoint === undefined ? "endpoint is missing" : "endpoint must be a host name");
@@ -71,7 +71,7 @@ export function parseConfig(storage: StorageReader): ConfigResult {
       problems.push(s.thingName === undefined ? "thingName is missing" : "thingName must be 1 to 128 characters of a-z A-Z 0-9 : _ -");
     }
     if (s.wifi !== undefined) {
-      var w = s.wifi;
+      const w = s.wifi;
       if (typeof w !== "object" || w === null || typeof w.ssid !== "string" || w.ssid.length < 1 || w.ssid.length > 32) {
         problems.push("wifi.ssid must be 1 to 32 characters");
       } else if (w.password !== undefined && (typeof w.password !== "string" || w.password.length > 64)) {
@@ -79,11 +79,11 @@ export function parseConfig(storage: StorageReader): ConfigResult {
       }
     }
   }
-  var cert = derFile(CERT_FILE, storage.read(CERT_FILE), problems);
-  var key = derFile(KEY_FILE, storage.read(KEY_FILE), problems);
-  var ca = derFile(CA_FILE, storage.read(CA_FILE), problems);
+  const cert = derFile(CERT_FILE, storage.read(CERT_FILE), problems);
+  const key = derFile(KEY_FILE, storage.read(KEY_FILE), problems);
+  const ca = derFile(CA_FILE, storage.read(CA_FILE), problems);
   if (problems.length > 0) return { ok: false, problems: problems };
-  var config: AwsConfig = {
+  const config: AwsConfig = {
     endpoint: s.endpoint, port: s.port || 8883, thingName: s.thingName,
     cert: cert as string, key: key as string, ca: ca as string,
   };
@@ -93,7 +93,7 @@ export function parseConfig(storage: StorageReader): ConfigResult {
 
 /** A Storage file that must hold one DER structure; its problem goes to `problems`. */
 function derFile(name: string, bytes: string | undefined, problems: string[]): string | undefined {
-  var problem = bytes === undefined ? "is missing" : derProblem(bytes);
+  const problem = bytes === undefined ? "is missing" : derProblem(bytes);
   if (problem) problems.push(name + " " + problem);
   return bytes;
 }
@@ -104,21 +104,21 @@ export function derProblem(bytes: string): string | null {
   // 100 characters or fewer would be taken as a file name by require("tls"); no certificate or key is that short.
   if (bytes.length <= 100) return "is too short for a DER certificate or key (" + bytes.length + " bytes)";
   if (bytes.charCodeAt(0) !== 0x30) return "is not DER (it must start with a SEQUENCE)";
-  var first = bytes.charCodeAt(1);
-  var header = 2;
-  var length = first;
+  const first = bytes.charCodeAt(1);
+  let header = 2;
+  let length = first;
   if (first & 0x80) {
-    var count = first & 0x7f;
+    const count = first & 0x7f;
     if (count < 1 || count > 3) return "is not DER (bad length)";
     length = 0;
-    for (var i = 0; i < count; i++) length = length * 256 + bytes.charCodeAt(2 + i);
+    for (let i = 0; i < count; i++) length = length * 256 + bytes.charCodeAt(2 + i);
     header += count;
   }
   if (header + length !== bytes.length) return "is truncated or has trailing bytes (DER says " + (header + length) + ", file has " + bytes.length + ")";
   return null;
 }
 
-var reported = false;
+let reported = false;
 
 /**
  * The configuration from this board's Storage, or null. When it is missing or
@@ -127,7 +127,7 @@ var reported = false;
  * provisioned instead of crash-looping.
  */
 export function loadConfig(): AwsConfig | null {
-  var result = parseConfig(require("Storage"));
+  const result = parseConfig(require("Storage"));
   if (result.ok) return result.config;
   if (!reported) console.log("AWS IoT configuration unusable: " + result.problems.join("; "));
   reported = true;

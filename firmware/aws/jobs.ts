@@ -11,11 +11,11 @@ import type { Thing } from "./thing";
 /** A job execution's status, as AWS IoT Jobs names them. */
 export type JobStatus = "QUEUED" | "IN_PROGRESS" | "SUCCEEDED" | "FAILED" | "REJECTED" | "TIMED_OUT" | "REMOVED" | "CANCELED";
 
-export var QUEUED: JobStatus = "QUEUED";
-export var IN_PROGRESS: JobStatus = "IN_PROGRESS";
-export var SUCCEEDED: JobStatus = "SUCCEEDED";
-export var FAILED: JobStatus = "FAILED";
-export var REJECTED: JobStatus = "REJECTED";
+export const QUEUED: JobStatus = "QUEUED";
+export const IN_PROGRESS: JobStatus = "IN_PROGRESS";
+export const SUCCEEDED: JobStatus = "SUCCEEDED";
+export const FAILED: JobStatus = "FAILED";
+export const REJECTED: JobStatus = "REJECTED";
 
 export type StatusDetails = { [key: string]: string };
 
@@ -124,7 +124,7 @@ interface Pending {
 }
 
 export function jobsError(code: JobsErrorCode, message: string, executionState?: ExecutionState): JobsError {
-  var e = new Error(message) as JobsError;
+  const e = new Error(message) as JobsError;
   e.code = code;
   if (executionState) e.executionState = executionState;
   return e;
@@ -132,38 +132,38 @@ export function jobsError(code: JobsErrorCode, message: string, executionState?:
 
 // AWS's limits (API reference, JobExecutionStatusDetails and UpdateJobExecution):
 // keys 1..128 of [a-zA-Z0-9:_-], values 1..1024 characters of [^\p{C}].
-var DETAILS_KEY = /^[a-zA-Z0-9:_-]+$/;
-var DETAILS_KEY_MAX = 128;
-export var DETAILS_VALUE_MAX = 1024;
-var JOB_ID = /^[a-zA-Z0-9_-]+$/;
-var JOB_ID_MAX = 64;
+const DETAILS_KEY = /^[a-zA-Z0-9:_-]+$/;
+const DETAILS_KEY_MAX = 128;
+export const DETAILS_VALUE_MAX = 1024;
+const JOB_ID = /^[a-zA-Z0-9_-]+$/;
+const JOB_ID_MAX = 64;
 
 /** Why `details` would be rejected by AWS, or null. */
 export function statusDetailsProblem(details: any): string | null {
   if (typeof details !== "object" || details === null || details instanceof Array) return "statusDetails must be an object of strings";
-  var keys = Object.keys(details);
-  for (var i = 0; i < keys.length; i++) {
-    var key = keys[i];
-    var value = details[key];
+  const keys = Object.keys(details);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const value = details[key];
     if (key.length > DETAILS_KEY_MAX || !DETAILS_KEY.test(key)) return "statusDetails key \"" + key.substr(0, 40) + "\" must be 1 to 128 characters of a-z A-Z 0-9 : _ -";
     if (typeof value !== "string") return "statusDetails value of \"" + key + "\" must be a string";
     if (value.length < 1 || value.length > DETAILS_VALUE_MAX) return "statusDetails value of \"" + key + "\" must be 1 to 1024 characters";
-    var bad = invisibleAt(value);
+    const bad = invisibleAt(value);
     if (bad >= 0) return "statusDetails value of \"" + key + "\" has a control or format character at " + bad;
   }
   return null;
 }
 
-/** The index of the first character of Unicode category C (\p{C}: control, format, private _use, surrogate), or -1. */
+/** The index of the first character of Unicode category C (\p{C}: control, format, private use, surrogate), or -1. */
 function invisibleAt(text: string): number {
-  for (var i = 0; i < text.length; i++) {
-    var c = text.charCodeAt(i);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
     if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c === 0xad || (c >= 0x600 && c <= 0x605) || c === 0x61c || c === 0x6dd ||
       c === 0x70f || c === 0x180e || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
       (c >= 0x2060 && c <= 0x206f) || c === 0xfeff || (c >= 0xfff9 && c <= 0xfffb) || (c >= 0xe000 && c <= 0xf8ff)) return i;
     // A surrogate pair is one character (not in C); a lone surrogate is.
     if (c >= 0xd800 && c < 0xdc00) {
-      var low = text.charCodeAt(i + 1);
+      const low = text.charCodeAt(i + 1);
       if (!(low >= 0xdc00 && low < 0xe000)) return i;
       i++;
     } else if (c >= 0xdc00 && c < 0xe000) return i;
@@ -193,22 +193,21 @@ export class Jobs {
     this._o = options || {};
     this._bootId = ((this._random() * 0x7fffffff) | 0).toString(36);
     // Subscribing now, not at the first request, so notifications arrive from the start.
-    this._subscribe().then(undefined, function () {});
+    this._subscribe().then(undefined, () => {});
     // Notifications sent while the link was down are lost: after a reconnect, changed() says to look again.
-    var self = this;
-    var wasOffline = false;
-    thing.on("offline", function () {
+    let wasOffline = false;
+    thing.on("offline", () => {
       wasOffline = true;
     });
-    thing.on("connected", function () {
-      if (wasOffline) self._notified = true;
+    thing.on("connected", () => {
+      if (wasOffline) this._notified = true;
       wasOffline = false;
     });
   }
 
   /** True if a notification (notify or notify-next) came, or the connection came back, since the last call. */
   changed(): boolean {
-    var was = this._notified;
+    const was = this._notified;
     this._notified = false;
     return was;
   }
@@ -227,46 +226,46 @@ export class Jobs {
 
   /** GetPendingJobExecutions. */
   getPending(): Promise<PendingJobs> {
-    return this._request("get", {}).then(function (body) {
+    return this._request("get", {}).then((body) => {
       return { inProgressJobs: body.inProgressJobs || [], queuedJobs: body.queuedJobs || [] };
     });
   }
 
   /** DescribeJobExecution of a job id or "$next"; null when "$next" finds nothing pending. */
   describe(jobId: string, options?: DescribeOptions): Promise<JobExecution | null> {
-    var problem = jobId === "$next" ? null : jobIdProblem(jobId);
+    const problem = jobId === "$next" ? null : jobIdProblem(jobId);
     if (problem) return Promise.reject(jobsError("InvalidJobId", problem));
-    var o = options || {};
-    var body: any = { includeJobDocument: o.includeJobDocument !== false };
+    const o = options || {};
+    const body: any = { includeJobDocument: o.includeJobDocument !== false };
     if (o.executionNumber !== undefined) body.executionNumber = o.executionNumber;
-    return this._request(jobId + "/get", body).then(function (answer) {
+    return this._request(jobId + "/get", body).then((answer) => {
       return answer.execution || null;
     });
   }
 
   /** StartNextPendingJobExecution; null when nothing is pending. */
   startNext(options?: StartNextOptions): Promise<JobExecution | null> {
-    var o = options || {};
-    var body: any = {};
+    const o = options || {};
+    const body: any = {};
     if (o.statusDetails !== undefined) body.statusDetails = o.statusDetails;
     if (o.stepTimeoutInMinutes !== undefined) body.stepTimeoutInMinutes = o.stepTimeoutInMinutes;
-    return this._checked(body).then(function (answer) {
+    return this._checked(body).then((answer) => {
       return answer.execution || null;
     });
   }
 
   /** UpdateJobExecution. */
   update(jobId: string, status: JobStatus, options?: UpdateOptions): Promise<UpdateResult> {
-    var problem = jobIdProblem(jobId);
+    const problem = jobIdProblem(jobId);
     if (problem) return Promise.reject(jobsError("InvalidJobId", problem));
-    var o = options || {};
-    var body: any = { status: status };
-    var fields = ["statusDetails", "expectedVersion", "executionNumber", "stepTimeoutInMinutes", "includeJobExecutionState", "includeJobDocument"];
-    for (var i = 0; i < fields.length; i++) {
+    const o = options || {};
+    const body: any = { status: status };
+    const fields = ["statusDetails", "expectedVersion", "executionNumber", "stepTimeoutInMinutes", "includeJobExecutionState", "includeJobDocument"];
+    for (let i = 0; i < fields.length; i++) {
       if ((o as any)[fields[i]] !== undefined) body[fields[i]] = (o as any)[fields[i]];
     }
-    return this._checked(body, jobId + "/update").then(function (answer) {
-      var result: UpdateResult = {};
+    return this._checked(body, jobId + "/update").then((answer) => {
+      const result: UpdateResult = {};
       if (answer.executionState) result.executionState = answer.executionState;
       if (answer.jobDocument !== undefined) result.jobDocument = answer.jobDocument;
       return result;
@@ -277,10 +276,9 @@ export class Jobs {
 
   /** The pending jobs, as Job objects (not yet described). */
   list(): Promise<{ inProgress: Job[]; queued: Job[] }> {
-    var self = this;
-    return this.getPending().then(function (pending) {
-      var wrap = function (s: ExecutionSummary) {
-        var job = new Job(self, s.jobId);
+    return this.getPending().then((pending) => {
+      const wrap = (s: ExecutionSummary) => {
+        const job = new Job(this, s.jobId);
         job.version = s.versionNumber;
         job.executionNumber = s.executionNumber;
         return job;
@@ -293,23 +291,22 @@ export class Jobs {
 
   /** A request whose statusDetails are checked here first: a bad one never makes a round trip. */
   private _checked(body: any, suffix?: string): Promise<any> {
-    var problem = body.statusDetails === undefined ? null : statusDetailsProblem(body.statusDetails);
+    const problem = body.statusDetails === undefined ? null : statusDetailsProblem(body.statusDetails);
     if (problem) return Promise.reject(jobsError("InvalidStatusDetails", problem));
     return this._request(suffix || "start-next", body);
   }
 
   /** Sends a request, retrying RequestThrottled answers with exponential backoff. */
   private _request(suffix: string, body: any): Promise<any> {
-    var self = this;
-    var retries = this._o.retries === undefined ? 4 : this._o.retries;
-    var attempt = function (n: number): Promise<any> {
-      return self._once(suffix, body).then(undefined, function (e: JobsError) {
+    const retries = this._o.retries === undefined ? 4 : this._o.retries;
+    const attempt = (n: number): Promise<any> => {
+      return this._once(suffix, body).then(undefined, (e: JobsError) => {
         if (e.code !== "RequestThrottled" || n >= retries) throw e;
-        var base = (self._o.backoff === undefined ? 0.5 : self._o.backoff) * Math.pow(2, n);
-        var delay = base / 2 + (self._random() * base) / 2;
-        return new Promise(function (resolve) {
+        const base = (this._o.backoff === undefined ? 0.5 : this._o.backoff) * Math.pow(2, n);
+        const delay = base / 2 + (this._random() * base) / 2;
+        return new Promise((resolve) => {
           setTimeout(resolve, delay * 1000);
-        }).then(function () {
+        }).then(() => {
           return attempt(n + 1);
         });
       });
@@ -319,24 +316,23 @@ export class Jobs {
 
   /** One request with a fresh clientToken; settles on its own answer or its timeout. */
   private _once(suffix: string, body: any): Promise<any> {
-    var self = this;
-    var topic = this._base + suffix;
-    return this._subscribe().then(function () {
-      return new Promise(function (resolve, reject) {
-        var token = self._bootId + "-" + (++self._seq).toString(36);
-        var timeout = self._o.timeout || 10;
-        var p: Pending = {
+    const topic = this._base + suffix;
+    return this._subscribe().then(() => {
+      return new Promise((resolve, reject) => {
+        const token = this._bootId + "-" + (++this._seq).toString(36);
+        const timeout = this._o.timeout || 10;
+        const p: Pending = {
           topic: topic, token: token, resolve: resolve, reject: reject,
-          timer: setTimeout(function () {
+          timer: setTimeout(() => {
             // From now on its answer, if one comes, finds no request and is dropped.
-            self._settle(p);
+            this._settle(p);
             reject(jobsError("Timeout", "no answer to " + suffix + " within " + timeout + " s"));
           }, timeout * 1000),
         };
-        self._pending.push(p);
+        this._pending.push(p);
         body.clientToken = token;
-        self.thing.publish(topic, body, 1).then(undefined, function (e: any) {
-          if (self._settle(p)) reject(jobsError("PublishFailed", "request " + suffix + " not sent: " + e.message + (e.code ? " (" + e.code + ")" : "")));
+        this.thing.publish(topic, body, 1).then(undefined, (e: any) => {
+          if (this._settle(p)) reject(jobsError("PublishFailed", "request " + suffix + " not sent: " + e.message + (e.code ? " (" + e.code + ")" : "")));
         });
       });
     });
@@ -344,7 +340,7 @@ export class Jobs {
 
   /** Forgets a pending request; false if it was already settled. */
   private _settle(p: Pending): boolean {
-    var i = this._pending.indexOf(p);
+    const i = this._pending.indexOf(p);
     if (i < 0) return false;
     this._pending.splice(i, 1);
     clearTimeout(p.timer);
@@ -354,18 +350,18 @@ export class Jobs {
   /** An answer on <request topic>/accepted or /rejected. */
   private _answer(topic: string, text: string): void {
     // Strings on the interpreter have no lastIndexOf.
-    var levels = topic.split("/");
-    var outcome = levels.pop();
-    var request = levels.join("/");
-    var body: any;
+    const levels = topic.split("/");
+    const outcome = levels.pop();
+    const request = levels.join("/");
+    let body: any;
     try {
       body = JSON.parse(text);
     } catch (e) {
       return; // not an answer to anything we can match
     }
     if (!body || typeof body !== "object") return;
-    for (var i = 0; i < this._pending.length; i++) {
-      var p = this._pending[i];
+    for (let i = 0; i < this._pending.length; i++) {
+      const p = this._pending[i];
       if (p.topic !== request || p.token !== body.clientToken) continue;
       this._settle(p);
       if (outcome === "accepted") return p.resolve(body);
@@ -376,30 +372,29 @@ export class Jobs {
   /** The six subscriptions, made once: the MQTT client keeps them across reconnects. A failed try is retried at the next request. */
   private _subscribe(): Promise<any> {
     if (this._subscribed) return this._subscribed;
-    var self = this;
-    var answer = function (topic: string, text: string) {
-      self._answer(topic, text);
+    const answer = (topic: string, text: string) => {
+      this._answer(topic, text);
     };
-    var notify = function (topic: string, text: string) {
-      self._notified = true;
-      var body: any;
+    const notify = (topic: string, text: string) => {
+      this._notified = true;
+      let body: any;
       try {
         body = JSON.parse(text);
       } catch (e) {
         return;
       }
-      var handlers = self._listeners[topic.substr(self._base.length)] || [];
-      for (var i = 0; i < handlers.length; i++) handlers[i](body);
+      const handlers = this._listeners[topic.substr(this._base.length)] || [];
+      for (let i = 0; i < handlers.length; i++) handlers[i](body);
     };
     // Exact filters, never jobs/#: that would also echo our own requests back to us.
-    var filters = ["get/+", "start-next/+", "+/get/+", "+/update/+"];
-    var all = filters.map(function (f) {
-      return self.thing.subscribe(self._base + f, 1, answer);
-    }).concat(["notify", "notify-next"].map(function (f) {
-      return self.thing.subscribe(self._base + f, 1, notify);
+    const filters = ["get/+", "start-next/+", "+/get/+", "+/update/+"];
+    const all = filters.map((f) => {
+      return this.thing.subscribe(this._base + f, 1, answer);
+    }).concat(["notify", "notify-next"].map((f) => {
+      return this.thing.subscribe(this._base + f, 1, notify);
     }));
-    this._subscribed = Promise.all(all).then(undefined, function (e: any) {
-      self._subscribed = null;
+    this._subscribed = Promise.all(all).then(undefined, (e: any) => {
+      this._subscribed = null;
       throw jobsError("SubscribeFailed", "cannot subscribe to the Jobs topics: " + e.message + (e.code ? " (" + e.code + ")" : ""));
     });
     return this._subscribed;
@@ -439,15 +434,14 @@ export class Job {
 
   /** Fetches the document, status and version; rejects with ResourceNotFound if the execution is gone. */
   describe(): Promise<Job> {
-    var self = this;
-    return this.jobs.describe(this.jobId).then(function (e) {
-      if (!e) throw jobsError("ResourceNotFound", "job " + self.jobId + " has no execution");
-      self.document = e.jobDocument;
-      self.status = e.status;
-      self.statusDetails = e.statusDetails;
-      self.version = e.versionNumber;
-      self.executionNumber = e.executionNumber;
-      return self;
+    return this.jobs.describe(this.jobId).then((e) => {
+      if (!e) throw jobsError("ResourceNotFound", "job " + this.jobId + " has no execution");
+      this.document = e.jobDocument;
+      this.status = e.status;
+      this.statusDetails = e.statusDetails;
+      this.version = e.versionNumber;
+      this.executionNumber = e.executionNumber;
+      return this;
     });
   }
 
@@ -458,16 +452,15 @@ export class Job {
    * have had a reason, so the caller decides whether to update again.
    */
   update(status: JobStatus, statusDetails?: StatusDetails, stepTimeoutInMinutes?: number): Promise<Job> {
-    var self = this;
-    var options: UpdateOptions = { includeJobExecutionState: true, statusDetails: statusDetails, stepTimeoutInMinutes: stepTimeoutInMinutes };
+    const options: UpdateOptions = { includeJobExecutionState: true, statusDetails: statusDetails, stepTimeoutInMinutes: stepTimeoutInMinutes };
     if (this.version !== undefined) options.expectedVersion = this.version;
-    return this.jobs.update(this.jobId, status, options).then(function (result) {
-      if (result.executionState) self._take(result.executionState);
-      return self;
-    }, function (e: JobsError) {
+    return this.jobs.update(this.jobId, status, options).then((result) => {
+      if (result.executionState) this._take(result.executionState);
+      return this;
+    }, (e: JobsError) => {
       if (e.code !== "VersionMismatch") throw e;
-      var refreshed = e.executionState ? Promise.resolve(self._take(e.executionState)) : self.describe();
-      return refreshed.then(function () {
+      const refreshed = e.executionState ? Promise.resolve(this._take(e.executionState)) : this.describe();
+      return refreshed.then(() => {
         throw e;
       });
     });

@@ -18,17 +18,16 @@ export class Thing {
   /** `options` override the MQTT client's (keepAlive, reconnect delays, a test's transport...). */
   constructor(config: AwsConfig, options?: Partial<ClientOptions>) {
     this.name = config.thingName;
-    var o: ClientOptions = {
+    const o: ClientOptions = {
       transport: tlsTransport({ host: config.endpoint, port: config.port, ca: config.ca, key: config.key, cert: config.cert }),
       clientId: config.thingName,
       clock: deviceClock,
     };
     this.mqtt = new MqttClient(Object.assign(o, options));
-    var self = this;
-    this.mqtt.on("connected", function () {
-      var waiting = self._waiting;
-      self._waiting = [];
-      for (var i = 0; i < waiting.length; i++) {
+    this.mqtt.on("connected", () => {
+      const waiting = this._waiting;
+      this._waiting = [];
+      for (let i = 0; i < waiting.length; i++) {
         // The interpreter throws on clearTimeout(undefined).
         if (waiting[i].timer !== undefined) clearTimeout(waiting[i].timer);
         waiting[i].resolve();
@@ -42,18 +41,17 @@ export class Thing {
    * client keeps trying in the background until disconnect().
    */
   connect(timeoutSeconds?: number): Promise<void> {
-    var self = this;
-    return new Promise<void>(function (resolve, reject) {
-      if (self.mqtt.state === "online") return resolve();
-      var waiter: { resolve: () => void; reject: (e: MqttError) => void; timer?: number } = { resolve: resolve, reject: reject };
+    return new Promise<void>((resolve, reject) => {
+      if (this.mqtt.state === "online") return resolve();
+      const waiter: { resolve: () => void; reject: (e: MqttError) => void; timer?: number } = { resolve: resolve, reject: reject };
       if (timeoutSeconds) {
-        waiter.timer = setTimeout(function () {
-          self._waiting.splice(self._waiting.indexOf(waiter), 1);
+        waiter.timer = setTimeout(() => {
+          this._waiting.splice(this._waiting.indexOf(waiter), 1);
           reject(mqttError("timeout", "not connected to AWS IoT within " + timeoutSeconds + " s"));
         }, timeoutSeconds * 1000);
       }
-      self._waiting.push(waiter);
-      self.mqtt.connect();
+      this._waiting.push(waiter);
+      this.mqtt.connect();
     });
   }
 
@@ -62,10 +60,10 @@ export class Thing {
    * (at most `timeoutSeconds` later, default 5), so its memory is free.
    */
   disconnect(timeoutSeconds?: number): Promise<void> {
-    var mqtt = this.mqtt;
-    return new Promise<void>(function (resolve) {
-      var timer = setTimeout(resolve, (timeoutSeconds || 5) * 1000);
-      mqtt.disconnect(function () {
+    const mqtt = this.mqtt;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, (timeoutSeconds || 5) * 1000);
+      mqtt.disconnect(() => {
         clearTimeout(timer);
         resolve();
       });
@@ -83,7 +81,7 @@ export class Thing {
 
   /** Subscribes `handler` to a topic filter, kept across reconnects; resolves with the granted QoS. */
   subscribe(filter: string, qos: QoS, handler: TextHandler): Promise<number> {
-    return this.mqtt.subscribe(filter, qos, function (topic, payload) {
+    return this.mqtt.subscribe(filter, qos, (topic, payload) => {
       handler(topic, utf8Decode(payload));
     });
   }

@@ -74,7 +74,7 @@ export interface ClientEvents {
 export type ClientState = "idle" | "connecting" | "online" | "waiting";
 
 export function mqttError(code: MqttErrorCode, message: string): MqttError {
-  var e = new Error(message) as MqttError;
+  const e = new Error(message) as MqttError;
   e.code = code;
   return e;
 }
@@ -156,15 +156,15 @@ export class MqttClient {
     }
     this._drop("disconnect() called");
     this.state = "idle";
-    var gone = mqttError("disconnected", "disconnect() called");
-    var pending = this._inflight.concat(this._queue);
-    var requests = this._requests;
+    const gone = mqttError("disconnected", "disconnect() called");
+    const pending = this._inflight.concat(this._queue);
+    const requests = this._requests;
     this._inflight = [];
     this._queue = [];
     this._requests = [];
     this._idsInUse = {};
-    for (var i = 0; i < pending.length; i++) pending[i].reject(gone);
-    for (var j = 0; j < requests.length; j++) requests[j].fail(gone);
+    for (let i = 0; i < pending.length; i++) pending[i].reject(gone);
+    for (let j = 0; j < requests.length; j++) requests[j].fail(gone);
   }
 
   /**
@@ -173,16 +173,15 @@ export class MqttClient {
    * message waits in a bounded queue, and a QoS 1 message survives reconnects.
    */
   publish(topic: string, payload: string, qos?: QoS, retain?: boolean): Promise<void> {
-    var self = this;
-    return new Promise<void>(function (resolve, reject) {
-      var problem = topicNameProblem(topic) || payloadProblem(payload) || (qos && qos !== 1 ? "QoS must be 0 or 1" : null);
+    return new Promise<void>((resolve, reject) => {
+      const problem = topicNameProblem(topic) || payloadProblem(payload) || (qos && qos !== 1 ? "QoS must be 0 or 1" : null);
       if (problem) return reject(mqttError("invalid argument", problem));
-      if (self._queue.length >= (self._o.maxQueued || 20)) return reject(mqttError("queue full", "publish queue is full"));
-      self._queue.push({
+      if (this._queue.length >= (this._o.maxQueued || 20)) return reject(mqttError("queue full", "publish queue is full"));
+      this._queue.push({
         publish: { topic: topic, payload: payload, qos: qos || 0, retain: !!retain, dup: false },
         resolve: resolve, reject: reject,
       });
-      self._pump();
+      this._pump();
     });
   }
 
@@ -192,18 +191,17 @@ export class MqttClient {
    * broker granted; rejects if it refused. Kept across reconnects.
    */
   subscribe(filter: string, qos: QoS, handler?: MessageHandler): Promise<number> {
-    var self = this;
-    return new Promise<number>(function (resolve, reject) {
-      var problem = topicFilterProblem(filter) || (qos !== 0 && qos !== 1 ? "QoS must be 0 or 1" : null);
+    return new Promise<number>((resolve, reject) => {
+      const problem = topicFilterProblem(filter) || (qos !== 0 && qos !== 1 ? "QoS must be 0 or 1" : null);
       if (problem) return reject(mqttError("invalid argument", problem));
-      self._removeSubscription(filter);
-      var sub: ActiveSubscription = { filter: filter, qos: qos, handler: handler, granted: false };
-      self._subscriptions.push(sub);
-      self._request(function (id) {
+      this._removeSubscription(filter);
+      const sub: ActiveSubscription = { filter: filter, qos: qos, handler: handler, granted: false };
+      this._subscriptions.push(sub);
+      this._request((id) => {
         return encodeSubscribe(id, [{ filter: filter, qos: qos }]);
-      }, function (granted) {
+      }, (granted) => {
         if (granted[0] === SUBACK_FAILURE) {
-          if (self._subscriptions.indexOf(sub) >= 0) self._removeSubscription(filter);
+          if (this._subscriptions.indexOf(sub) >= 0) this._removeSubscription(filter);
           return reject(mqttError("subscription refused", "broker refused subscription to " + filter));
         }
         sub.granted = true;
@@ -214,12 +212,11 @@ export class MqttClient {
 
   /** Stops delivering `filter` at once; resolves on UNSUBACK. */
   unsubscribe(filter: string): Promise<void> {
-    var self = this;
-    return new Promise<void>(function (resolve, reject) {
-      self._removeSubscription(filter);
-      self._request(function (id) {
+    return new Promise<void>((resolve, reject) => {
+      this._removeSubscription(filter);
+      this._request((id) => {
         return encodeUnsubscribe(id, [filter]);
-      }, function () {
+      }, () => {
         resolve();
       }, reject);
     });
@@ -228,20 +225,19 @@ export class MqttClient {
   // ---- Connection life ----
 
   private _open(): void {
-    var self = this;
     this.state = "connecting";
     this._decoder.reset();
-    this._connackTimer = setTimeout(function () {
-      self._connackTimer = undefined;
-      self._lose("connack timeout", "no CONNACK within " + self._seconds("connackTimeout", 30) + " s");
+    this._connackTimer = setTimeout(() => {
+      this._connackTimer = undefined;
+      this._lose("connack timeout", "no CONNACK within " + this._seconds("connackTimeout", 30) + " s");
     }, this._seconds("connackTimeout", 30) * 1000);
-    var socket: Socket;
+    let socket: Socket;
     try {
-      socket = this._o.transport(function () {
-        if (self._socket === socket) {
-          self._send(encodeConnect({
-            clientId: self._o.clientId, cleanSession: self._o.cleanSession !== false, keepAlive: self._keepAlive,
-            username: self._o.username, password: self._o.password, will: self._o.will,
+      socket = this._o.transport(() => {
+        if (this._socket === socket) {
+          this._send(encodeConnect({
+            clientId: this._o.clientId, cleanSession: this._o.cleanSession !== false, keepAlive: this._keepAlive,
+            username: this._o.username, password: this._o.password, will: this._o.will,
           }));
         }
       });
@@ -251,18 +247,18 @@ export class MqttClient {
     }
     this._socket = socket;
     // A socket dropped by the client may still report; only the current one is heard.
-    socket.on("data", function (data: string) {
-      if (self._socket === socket) self._receive(data);
+    socket.on("data", (data: string) => {
+      if (this._socket === socket) this._receive(data);
     });
-    socket.on("error", function (err: { code?: number; message?: string } | string) {
-      var code = typeof err === "object" && err ? err.code : undefined;
-      if (self._socket === socket && code !== TLS_CLOSE_NOTIFY) {
-        self._emit("error", mqttError("socket", "socket error " + (typeof err === "object" && err ? (err.message || code) : err)));
+    socket.on("error", (err: { code?: number; message?: string } | string) => {
+      const code = typeof err === "object" && err ? err.code : undefined;
+      if (this._socket === socket && code !== TLS_CLOSE_NOTIFY) {
+        this._emit("error", mqttError("socket", "socket error " + (typeof err === "object" && err ? (err.message || code) : err)));
       }
     });
-    socket.on("close", function () {
+    socket.on("close", () => {
       // Closed before CONNACK: the broker refused the TLS handshake or the CONNECT.
-      if (self._socket === socket) self._lose(self.state === "connecting" ? "closed before connack" : null, "connection closed");
+      if (this._socket === socket) this._lose(this.state === "connecting" ? "closed before connack" : null, "connection closed");
     });
   }
 
@@ -270,19 +266,18 @@ export class MqttClient {
   private _lose(errorCode: MqttErrorCode | null, reason: string): void {
     if (this.state === "idle" || this.state === "waiting") return;
     if (errorCode) this._emit("error", mqttError(errorCode, reason));
-    var wasOnline = this.state === "online";
+    const wasOnline = this.state === "online";
     this._drop(reason);
     if (wasOnline) this._emit("offline", reason);
     // A listener may have called disconnect().
     if ((this.state as ClientState) === "idle") return;
-    var self = this;
-    var min = this._seconds("reconnectMin", 1);
-    var base = Math.min(this._seconds("reconnectMax", 60), min * Math.pow(2, this._attempt++));
-    var delay = base / 2 + ((this._o.random || Math.random)() * base) / 2;
+    const min = this._seconds("reconnectMin", 1);
+    const base = Math.min(this._seconds("reconnectMax", 60), min * Math.pow(2, this._attempt++));
+    const delay = base / 2 + ((this._o.random || Math.random)() * base) / 2;
     this.state = "waiting";
-    this._reconnectTimer = setTimeout(function () {
-      self._reconnectTimer = undefined;
-      self._open();
+    this._reconnectTimer = setTimeout(() => {
+      this._reconnectTimer = undefined;
+      this._open();
     }, delay * 1000);
   }
 
@@ -291,7 +286,7 @@ export class MqttClient {
     this._stopConnackTimer();
     if (this._keepAliveTimer !== undefined) clearInterval(this._keepAliveTimer);
     this._keepAliveTimer = undefined;
-    var socket = this._socket;
+    const socket = this._socket;
     this._socket = null;
     if (socket) {
       try {
@@ -303,25 +298,24 @@ export class MqttClient {
   }
 
   private _online(sessionPresent: boolean): void {
-    var self = this;
     this._stopConnackTimer();
     this.state = "online";
     this._attempt = 0;
     this._lastReceived = this._o.clock();
     this._pingSent = false;
     if (this._keepAlive > 0) {
-      this._keepAliveTimer = setInterval(function () {
-        self._checkLink();
+      this._keepAliveTimer = setInterval(() => {
+        this._checkLink();
       }, this._keepAlive * 250);
     }
     // A resubscription the last connection did not see acknowledged is stale now.
-    for (var k = this._requests.length - 1; k >= 0; k--) {
+    for (let k = this._requests.length - 1; k >= 0; k--) {
       if (this._requests[k].internal) delete this._idsInUse[this._requests.splice(k, 1)[0].packetId];
     }
     if (!sessionPresent) this._resubscribe();
-    for (var i = 0; i < this._requests.length; i++) this._send(this._requests[i].packet);
+    for (let i = 0; i < this._requests.length; i++) this._send(this._requests[i].packet);
     // In order, and marked as possible duplicates (section 4.4).
-    for (var j = 0; j < this._inflight.length; j++) {
+    for (let j = 0; j < this._inflight.length; j++) {
       this._inflight[j].publish.dup = true;
       this._send(encodePublish(this._inflight[j].publish));
     }
@@ -331,28 +325,27 @@ export class MqttClient {
 
   /** The broker forgot our subscriptions: ask again for those it had granted. */
   private _resubscribe(): void {
-    var self = this;
-    var wanted: Subscription[] = [];
-    for (var i = 0; i < this._subscriptions.length; i++) {
+    const wanted: Subscription[] = [];
+    for (let i = 0; i < this._subscriptions.length; i++) {
       if (this._subscriptions[i].granted) wanted.push({ filter: this._subscriptions[i].filter, qos: this._subscriptions[i].qos });
     }
     if (wanted.length === 0) return;
-    this._request(function (id) {
+    this._request((id) => {
       return encodeSubscribe(id, wanted);
-    }, function (granted) {
-      for (var k = 0; k < wanted.length; k++) {
+    }, (granted) => {
+      for (let k = 0; k < wanted.length; k++) {
         if (granted[k] === SUBACK_FAILURE) {
-          self._removeSubscription(wanted[k].filter);
-          self._emit("error", mqttError("subscription refused", "broker refused resubscription to " + wanted[k].filter));
+          this._removeSubscription(wanted[k].filter);
+          this._emit("error", mqttError("subscription refused", "broker refused resubscription to " + wanted[k].filter));
         }
       }
-    }, function () {}, true);
+    }, () => {}, true);
   }
 
   /** Keep-alive: a PINGREQ before the broker's 1x limit; no byte in for 1.5x is a dead link. */
   private _checkLink(): void {
-    var now = this._o.clock();
-    var silentFor = now - this._lastReceived;
+    const now = this._o.clock();
+    const silentFor = now - this._lastReceived;
     if (silentFor >= 1.5 * this._keepAlive) {
       return this._lose("dead link", "nothing received for " + silentFor.toFixed(1) + " s (keep-alive " + this._keepAlive + " s)");
     }
@@ -371,10 +364,10 @@ export class MqttClient {
   }
 
   private _receive(data: string): void {
-    var socket = this._socket;
+    const socket = this._socket;
     this._lastReceived = this._o.clock();
-    var result = this._decoder.feed(data);
-    for (var i = 0; i < result.packets.length && this._socket === socket; i++) this._handle(result.packets[i]);
+    const result = this._decoder.feed(data);
+    for (let i = 0; i < result.packets.length && this._socket === socket; i++) this._handle(result.packets[i]);
     if (result.error && this._socket === socket) {
       this._lose("protocol", "protocol error (" + result.error.code + "): " + result.error.message);
     }
@@ -396,9 +389,9 @@ export class MqttClient {
         if (p.qos === 1) this._send(encodePuback(p.packetId));
         return;
       case "puback":
-        for (var i = 0; i < this._inflight.length; i++) {
+        for (let i = 0; i < this._inflight.length; i++) {
           if (this._inflight[i].publish.packetId === p.packetId) {
-            var done = this._inflight.splice(i, 1)[0];
+            const done = this._inflight.splice(i, 1)[0];
             delete this._idsInUse[p.packetId];
             done.resolve();
             return this._pump();
@@ -407,9 +400,9 @@ export class MqttClient {
         return; // a late duplicate acknowledgement
       case "suback":
       case "unsuback":
-        for (var j = 0; j < this._requests.length; j++) {
+        for (let j = 0; j < this._requests.length; j++) {
           if (this._requests[j].packetId === p.packetId) {
-            var request = this._requests.splice(j, 1)[0];
+            const request = this._requests.splice(j, 1)[0];
             delete this._idsInUse[p.packetId];
             return request.done(p.type === "suback" ? p.granted : []);
           }
@@ -424,9 +417,9 @@ export class MqttClient {
   private _dispatch(p: Publish): void {
     this._emit("message", p.topic, p.payload, p);
     // A copy: a handler may (un)subscribe.
-    var subs = this._subscriptions.slice();
-    for (var i = 0; i < subs.length; i++) {
-      var handler = subs[i].handler;
+    const subs = this._subscriptions.slice();
+    for (let i = 0; i < subs.length; i++) {
+      const handler = subs[i].handler;
       if (handler && topicMatches(subs[i].filter, p.topic)) this._call(handler, [p.topic, p.payload, p], true);
     }
   }
@@ -434,7 +427,7 @@ export class MqttClient {
   /** Sends queued publishes while online and the in-flight window has room. */
   private _pump(): void {
     while (this.state === "online" && this._queue.length > 0) {
-      var next = this._queue[0];
+      const next = this._queue[0];
       if (next.publish.qos === 1) {
         if (this._inflight.length >= (this._o.maxInflight || 10)) return;
         next.publish.packetId = this._newPacketId();
@@ -447,14 +440,14 @@ export class MqttClient {
   }
 
   private _request(encode: (packetId: number) => string, done: (granted: number[]) => void, fail: (e: MqttError) => void, internal?: boolean): void {
-    var id = this._newPacketId();
-    var r: PendingRequest = { packetId: id, packet: encode(id), done: done, fail: fail, internal: !!internal };
+    const id = this._newPacketId();
+    const r: PendingRequest = { packetId: id, packet: encode(id), done: done, fail: fail, internal: !!internal };
     this._requests.push(r);
     if (this.state === "online") this._send(r.packet);
   }
 
   private _removeSubscription(filter: string): void {
-    for (var i = 0; i < this._subscriptions.length; i++) {
+    for (let i = 0; i < this._subscriptions.length; i++) {
       if (this._subscriptions[i].filter === filter) this._subscriptions.splice(i--, 1);
     }
   }
@@ -475,14 +468,14 @@ export class MqttClient {
   }
 
   private _seconds(name: "connackTimeout" | "reconnectMin" | "reconnectMax", fallback: number): number {
-    var value = this._o[name];
+    const value = this._o[name];
     return value === undefined ? fallback : value;
   }
 
   private _emit(event: keyof ClientEvents, a?: any, b?: any, c?: any): void {
-    var list = this._listeners[event];
+    const list = this._listeners[event];
     if (!list) return;
-    for (var i = 0; i < list.length; i++) this._call(list[i], [a, b, c], event !== "error");
+    for (let i = 0; i < list.length; i++) this._call(list[i], [a, b, c], event !== "error");
   }
 
   /** Runs a user callback; what it throws is reported (unless by an error listener), never thrown into a socket callback. */

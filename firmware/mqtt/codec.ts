@@ -10,7 +10,7 @@ import {
 } from "./packets";
 
 /** The largest remaining length the 4-byte varint can say (section 2.2.3). */
-export var MAX_REMAINING_LENGTH = 268435455;
+export const MAX_REMAINING_LENGTH = 268435455;
 
 // ---- Encoding ----
 
@@ -24,9 +24,9 @@ function field(bytes: string): string {
 }
 
 function remainingLength(n: number): string {
-  var out = "";
+  let out = "";
   do {
-    var digit = n % 128;
+    const digit = n % 128;
     n = Math.floor(n / 128);
     out += String.fromCharCode(n > 0 ? digit | 128 : digit);
   } while (n > 0);
@@ -38,8 +38,8 @@ function frame(firstByte: number, body: string): string {
 }
 
 export function encodeConnect(o: ConnectOptions): string {
-  var flags = o.cleanSession ? 0x02 : 0;
-  var tail = field(o.clientId);
+  let flags = o.cleanSession ? 0x02 : 0;
+  let tail = field(o.clientId);
   if (o.will) {
     flags |= 0x04 | (o.will.qos << 3) | (o.will.retain ? 0x20 : 0);
     tail += field(o.will.topic) + field(o.will.payload);
@@ -57,21 +57,21 @@ export function encodeConnect(o: ConnectOptions): string {
 }
 
 export function encodePublish(o: PublishOptions): string {
-  var first = (PUBLISH << 4) | (o.dup ? 8 : 0) | (o.qos << 1) | (o.retain ? 1 : 0);
+  const first = (PUBLISH << 4) | (o.dup ? 8 : 0) | (o.qos << 1) | (o.retain ? 1 : 0);
   return frame(first, field(o.topic) + (o.qos ? u16(o.packetId as number) : "") + o.payload);
 }
 
 export function encodeSubscribe(packetId: number, subscriptions: Subscription[]): string {
-  var body = u16(packetId);
-  for (var i = 0; i < subscriptions.length; i++) {
+  let body = u16(packetId);
+  for (let i = 0; i < subscriptions.length; i++) {
     body += field(subscriptions[i].filter) + String.fromCharCode(subscriptions[i].qos);
   }
   return frame((SUBSCRIBE << 4) | 2, body);
 }
 
 export function encodeUnsubscribe(packetId: number, filters: string[]): string {
-  var body = u16(packetId);
-  for (var i = 0; i < filters.length; i++) body += field(filters[i]);
+  let body = u16(packetId);
+  for (let i = 0; i < filters.length; i++) body += field(filters[i]);
   return frame((UNSUBSCRIBE << 4) | 2, body);
 }
 
@@ -91,7 +91,7 @@ export function encodeDisconnect(): string {
 
 /** A loop, not a regex: the interpreter's negated and ranged character classes match ASCII too. */
 function hasWideChar(s: string): boolean {
-  for (var i = 0; i < s.length; i++) if (s.charCodeAt(i) > 255) return true;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 255) return true;
   return false;
 }
 
@@ -104,7 +104,7 @@ function byteStringProblem(s: string): string | null {
 export function topicNameProblem(topic: string): string | null {
   if (topic === "") return "topic is empty";
   if (/[+#\x00]/.test(topic)) return "topic has a wildcard or NUL";
-  var p = byteStringProblem(topic);
+  const p = byteStringProblem(topic);
   return p ? "topic " + p : null;
 }
 
@@ -112,11 +112,11 @@ export function topicNameProblem(topic: string): string | null {
 export function topicFilterProblem(filter: string): string | null {
   if (filter === "") return "filter is empty";
   if (filter.indexOf("\x00") >= 0) return "filter has a NUL";
-  var p = byteStringProblem(filter);
+  const p = byteStringProblem(filter);
   if (p) return "filter " + p;
-  var levels = filter.split("/");
-  for (var i = 0; i < levels.length; i++) {
-    var level = levels[i];
+  const levels = filter.split("/");
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i];
     if (level === "#" ? i !== levels.length - 1 : level.indexOf("#") >= 0) return "'#' must be the whole last level";
     if (level !== "+" && level.indexOf("+") >= 0) return "'+' must be a whole level";
   }
@@ -139,23 +139,24 @@ function readU16(s: string, at: number): number {
   return (s.charCodeAt(at) << 8) | s.charCodeAt(at + 1);
 }
 
-var NAMES = ["reserved 0", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP",
+const NAMES = ["reserved 0", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP",
   "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "reserved 15"];
 
 /** Judges a fixed header's first byte before its body is waited for. */
 function firstByteProblem(first: number): ProtocolError | null {
-  var type = first >> 4;
-  var flags = first & 15;
+  const type = first >> 4;
+  const flags = first & 15;
   switch (type) {
     case 0:
     case 15:
       return fail("reserved packet type", "packet type " + type + " is reserved");
-    case PUBLISH:
-      var qos = (flags >> 1) & 3;
+    case PUBLISH: {
+      const qos = (flags >> 1) & 3;
       if (qos === 3) return fail("bad flags", "PUBLISH with QoS 3");
       if (qos === 2) return fail("unexpected packet type", "PUBLISH with QoS 2: this client subscribes at QoS 0 or 1 only");
       // [MQTT-3.3.1-2] DUP must be 0 for QoS 0.
       return qos === 0 && flags & 8 ? fail("bad flags", "PUBLISH QoS 0 with DUP set") : null;
+    }
     case CONNACK:
     case PUBACK:
     case SUBACK:
@@ -168,23 +169,23 @@ function firstByteProblem(first: number): ProtocolError | null {
 }
 
 function packetIdOf(name: string, body: string, at: number): number | ProtocolError {
-  var id = readU16(body, at);
+  const id = readU16(body, at);
   return id ? id : fail("bad field", name + " with packet identifier 0");
 }
 
 /** Decodes one whole packet whose first byte passed firstByteProblem. */
 function decodeBody(first: number, body: string): IncomingPacket | ProtocolError {
-  var type = first >> 4;
-  var id: number | ProtocolError;
+  const type = first >> 4;
+  let id: number | ProtocolError;
   if (type === PINGRESP) return body.length === 0 ? { type: "pingresp" } : fail("bad length", "PINGRESP with a body");
   if (type === PUBLISH) return decodePublish(first, body);
   if (type === SUBACK) {
     if (body.length < 3) return fail("bad length", "SUBACK of " + body.length + " bytes, expected 3 or more");
     id = packetIdOf("SUBACK", body, 0);
     if (typeof id !== "number") return id;
-    var granted: number[] = [];
-    for (var i = 2; i < body.length; i++) {
-      var code = body.charCodeAt(i);
+    const granted: number[] = [];
+    for (let i = 2; i < body.length; i++) {
+      const code = body.charCodeAt(i);
       if (code > 2 && code !== SUBACK_FAILURE) return fail("bad field", "SUBACK return code " + code);
       granted.push(code);
     }
@@ -192,8 +193,8 @@ function decodeBody(first: number, body: string): IncomingPacket | ProtocolError
   }
   if (body.length !== 2) return fail("bad length", NAMES[type] + " of " + body.length + " bytes, expected 2");
   if (type === CONNACK) {
-    var ackFlags = body.charCodeAt(0);
-    var returnCode = body.charCodeAt(1);
+    const ackFlags = body.charCodeAt(0);
+    const returnCode = body.charCodeAt(1);
     if (ackFlags > 1) return fail("bad field", "CONNACK acknowledge flags " + ackFlags);
     if (returnCode >= CONNACK_REASONS.length) return fail("bad field", "CONNACK return code " + returnCode + " is reserved");
     // [MQTT-3.2.2-4] a refusal never says a session is present.
@@ -206,16 +207,16 @@ function decodeBody(first: number, body: string): IncomingPacket | ProtocolError
 }
 
 function decodePublish(first: number, body: string): IncomingPacket | ProtocolError {
-  var qos = (first >> 1) & 3;
+  const qos = (first >> 1) & 3;
   if (body.length < 2) return fail("bad length", "PUBLISH too short for its topic length");
-  var at = 2 + readU16(body, 0);
+  let at = 2 + readU16(body, 0);
   if (at > body.length) return fail("bad length", "PUBLISH topic length overruns the packet");
-  var topic = body.substring(2, at);
+  const topic = body.substring(2, at);
   if (topic === "" || /[+#\x00]/.test(topic)) return fail("bad field", "PUBLISH to an empty or wildcard topic");
-  var packetId = 0;
+  let packetId = 0;
   if (qos) {
     if (at + 2 > body.length) return fail("bad length", "PUBLISH packet identifier overruns the packet");
-    var id = packetIdOf("PUBLISH", body, at);
+    const id = packetIdOf("PUBLISH", body, at);
     if (typeof id !== "number") return id;
     packetId = id;
     at += 2;
@@ -262,26 +263,26 @@ export class Decoder {
   }
 
   feed(chunk: string): DecodeResult {
-    var packets: IncomingPacket[] = [];
+    const packets: IncomingPacket[] = [];
     if (this._failure) return { packets: packets, error: this._failure };
     this._parts.push(chunk);
     this._size += chunk.length;
     // A large packet arriving in small chunks is joined once, not once per chunk.
     if (this._size < this._need) return { packets: packets, error: null };
-    var buf = this._parts.join("");
-    var pos = 0;
+    const buf = this._parts.join("");
+    let pos = 0;
     this._need = 0;
     while (pos < buf.length) {
-      var first = buf.charCodeAt(pos);
-      var problem = firstByteProblem(first);
+      const first = buf.charCodeAt(pos);
+      const problem = firstByteProblem(first);
       if (problem) return this._fail(packets, problem);
       // Remaining length: 1 to 4 bytes, 7 bits each, low first (section 2.2.3).
-      var length = 0;
-      var multiplier = 1;
-      var at = pos + 1;
-      var complete = false;
+      let length = 0;
+      let multiplier = 1;
+      let at = pos + 1;
+      let complete = false;
       while (at < buf.length && at < pos + 5) {
-        var digit = buf.charCodeAt(at++);
+        const digit = buf.charCodeAt(at++);
         length += (digit & 127) * multiplier;
         multiplier *= 128;
         if (!(digit & 128)) {
@@ -293,7 +294,7 @@ export class Decoder {
         if (at === pos + 5) return this._fail(packets, fail("bad remaining length", "remaining length longer than 4 bytes"));
         break;
       }
-      var total = at - pos + length;
+      const total = at - pos + length;
       if (total > this._maxPacketSize) {
         return this._fail(packets, fail("packet too long", NAMES[first >> 4] + " of " + total + " bytes, over " + this._maxPacketSize));
       }
@@ -301,12 +302,12 @@ export class Decoder {
         this._need = total;
         break;
       }
-      var packet = decodeBody(first, buf.substring(at, pos + total));
+      const packet = decodeBody(first, buf.substring(at, pos + total));
       if (packet.type === "error") return this._fail(packets, packet);
       packets.push(packet);
       pos += total;
     }
-    var rest = buf.substring(pos);
+    const rest = buf.substring(pos);
     this._parts = rest ? [rest] : [];
     this._size = rest.length;
     return { packets: packets, error: null };

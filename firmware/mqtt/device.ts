@@ -4,7 +4,7 @@ import type { Transport } from "./transport";
 
 /** A transport for `require("tls")`. ca, key and cert are DER byte strings (atob of the PEM body): a string of 100 chars or less would be taken as a file name. */
 export function tlsTransport(options: TlsConnectOptions): Transport {
-  return function (ready) {
+  return (ready) => {
     return require("tls").connect(options, ready);
   };
 }

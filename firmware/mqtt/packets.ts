@@ -3,28 +3,28 @@
 // Every string here is a byte string (one char = one byte 0..255); see utf8.ts.
 
 /** Control packet types (first nibble of the fixed header), MQTT 3.1.1 section 2.2.1. */
-export var CONNECT = 1;
-export var CONNACK = 2;
-export var PUBLISH = 3;
-export var PUBACK = 4;
-export var PUBREC = 5;
-export var PUBREL = 6;
-export var PUBCOMP = 7;
-export var SUBSCRIBE = 8;
-export var SUBACK = 9;
-export var UNSUBSCRIBE = 10;
-export var UNSUBACK = 11;
-export var PINGREQ = 12;
-export var PINGRESP = 13;
-export var DISCONNECT = 14;
+export const CONNECT = 1;
+export const CONNACK = 2;
+export const PUBLISH = 3;
+export const PUBACK = 4;
+export const PUBREC = 5;
+export const PUBREL = 6;
+export const PUBCOMP = 7;
+export const SUBSCRIBE = 8;
+export const SUBACK = 9;
+export const UNSUBSCRIBE = 10;
+export const UNSUBACK = 11;
+export const PINGREQ = 12;
+export const PINGRESP = 13;
+export const DISCONNECT = 14;
 
 export type QoS = 0 | 1;
 
 /** The SUBACK return code of a refused subscription. */
-export var SUBACK_FAILURE = 0x80;
+export const SUBACK_FAILURE = 0x80;
 
 /** CONNACK return codes 0..5 (section 3.2.2.3); anything else is reserved. */
-export var CONNACK_REASONS = [
+export const CONNACK_REASONS = [
   "accepted",
   "unacceptable protocol version",
   "identifier rejected",

@@ -7,9 +7,9 @@
  */
 export function topicMatches(filter: string, topic: string): boolean {
   if (topic.charAt(0) === "$" && (filter.charAt(0) === "+" || filter.charAt(0) === "#")) return false;
-  var f = filter.split("/");
-  var t = topic.split("/");
-  for (var i = 0; i < f.length; i++) {
+  const f = filter.split("/");
+  const t = topic.split("/");
+  for (let i = 0; i < f.length; i++) {
     if (f[i] === "#") return true;
     if (i >= t.length) return false;
     if (f[i] !== "+" && f[i] !== t[i]) return false;

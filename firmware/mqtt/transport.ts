@@ -16,4 +16,4 @@ export interface Socket {
 export type Transport = (ready: () => void) => Socket;
 
 /** The error a TLS socket on the interpreter reports when the peer closes cleanly (close-notify). */
-export var TLS_CLOSE_NOTIFY = -30848;
+export const TLS_CLOSE_NOTIFY = -30848;

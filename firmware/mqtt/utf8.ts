@@ -3,15 +3,15 @@
 
 /** Text (UTF-16 code units, surrogate pairs joined) to a UTF-8 byte string. */
 export function utf8Encode(text: string): string {
-  var out = "";
-  for (var i = 0; i < text.length; i++) {
-    var c = text.charCodeAt(i);
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
     if (c < 0x80) {
       out += text.charAt(i);
       continue;
     }
     if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
-      var low = text.charCodeAt(i + 1);
+      const low = text.charCodeAt(i + 1);
       if (low >= 0xdc00 && low < 0xe000) {
         c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
         i++;
@@ -28,10 +28,10 @@ export function utf8Encode(text: string): string {
 
 /** A UTF-8 byte string to text; each malformed sequence becomes U+FFFD. */
 export function utf8Decode(bytes: string): string {
-  var out = "";
-  var i = 0;
+  let out = "";
+  let i = 0;
   while (i < bytes.length) {
-    var b = bytes.charCodeAt(i++);
+    const b = bytes.charCodeAt(i++);
     if (b < 0x80) {
       out += String.fromCharCode(b);
       continue;
@@ -39,13 +39,13 @@ export function utf8Decode(bytes: string): string {
     // Sequence length, and the range of its next byte that keeps it minimal and
     // below U+10FFFF and off the surrogates; a broken sequence is one U+FFFD up
     // to the first byte that does not fit (as the WHATWG decoder does).
-    var extra = b >= 0xf0 && b < 0xf5 ? 3 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xc2 && b < 0xe0 ? 1 : 0;
-    var lower = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
-    var upper = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
-    var c = b & (0x3f >> extra);
-    var n = 0;
+    const extra = b >= 0xf0 && b < 0xf5 ? 3 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xc2 && b < 0xe0 ? 1 : 0;
+    let lower = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    let upper = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    let c = b & (0x3f >> extra);
+    let n = 0;
     while (n < extra && i < bytes.length) {
-      var next = bytes.charCodeAt(i);
+      const next = bytes.charCodeAt(i);
       if (next < lower || next > upper) break;
       lower = 0x80;
       upper = 0xbf;
