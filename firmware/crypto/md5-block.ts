@@ -13,12 +13,12 @@
  */
 export function md5Blocks(h: Int32Array, w: Int32Array, at: number, end: number): void {
   "ram";
-  var a = h[0],
+  let a = h[0],
     b = h[1],
     c = h[2],
     d = h[3];
   for (; at < end; at += 16) {
-    var a0 = a,
+    const a0 = a,
       b0 = b,
       c0 = c,
       d0 = d,
