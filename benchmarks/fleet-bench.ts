@@ -5,16 +5,16 @@
 // The job targets the things' ARNs, or with --thing-group a thing group holding
 // them; with --continuous a CONTINUOUS job on an empty group that the things
 // join after it was created (timed from the first join).
-//   npm run bench:fleet -- [--things 500] [--rate 1000] [--minute-ms 60000] [--key-bits 1024] [--data dir] [--thing-group | --continuous]
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { AddThingToThingGroupCommand, CreateJobCommand, CreateThingGroupCommand, DescribeJobCommand, IoTClient } from "@aws-sdk/client-iot";
 import mqtt, { type MqttClient } from "mqtt";
 import { startBench } from "../host/bench/bench.ts";
+import { scriptArgs } from "../host/script-args.ts";
 
-const { values } = parseArgs({
+const USAGE = "npm run bench:fleet -- [--things 500] [--rate 1000] [--minute-ms 60000] [--key-bits 1024] [--data DIR] [--thing-group | --continuous]";
+const { values } = scriptArgs(USAGE, {
   options: {
     things: { type: "string", default: "500" },
     rate: { type: "string", default: "1000" },

@@ -3,18 +3,17 @@
 // bench over mutual TLS, timing each call on the board (getTime), and prints
 // the median, 10th and 90th percentiles of both, from the same run. Also the
 // minified size of Thing + Jobs, apart from the MQTT client under them.
-//   npm run bench:jobs -- [--rounds 200]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { buildDeviceScript } from "../host/toolchain/device-script.ts";
 import { SimBoard, writeStorage } from "../host/sim/board.ts";
 import { startBench } from "../host/bench/bench.ts";
 import { thingStorageFiles } from "../host/bench/ca.ts";
+import { scriptArgs } from "../host/script-args.ts";
 
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "200" } } });
+const { values } = scriptArgs("npm run bench:jobs -- [--rounds 200]", { options: { rounds: { type: "string", default: "200" } } });
 const rounds = Number(values.rounds);
 const firmware = (path: string) => JSON.stringify(fileURLToPath(new URL(`../firmware/${path}.ts`, import.meta.url)));
 

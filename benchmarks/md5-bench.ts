@@ -16,6 +16,9 @@ import { espruinoTslib } from "../host/toolchain/espruino-tslib.ts";
 import { espruinoOutput } from "../host/toolchain/espruino-output.ts";
 import { runInFolder, runOnInterpreter } from "../host/interp/folder.ts";
 import { xorshiftBytes } from "./xorshift.ts";
+import { scriptArgs } from "../host/script-args.ts";
+
+scriptArgs("npm run bench:md5: in Node and, when ESPRUINO_BIN names the Espruino Linux binary, on the interpreter", {});
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SIZE = 64 * 1024;

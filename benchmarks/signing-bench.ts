@@ -16,6 +16,9 @@ import { runInSimulator } from "../host/conformance/cases.ts";
 import { runOnInterpreter } from "../host/interp/folder.ts";
 import { xorshiftBytes } from "./xorshift.ts";
 import { specDigest } from "./hash-list-reference.ts";
+import { scriptArgs } from "../host/script-args.ts";
+
+scriptArgs("npm run bench:signing: in the simulator and, when ESPRUINO_BIN names the Espruino Linux binary, on the interpreter", {});
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SIZE = 64 * 1024;

@@ -3,7 +3,6 @@
 // ESPRUINO_BIN is set, on the real interpreter. Prints the total time, the time
 // in MD5 (+ CRC-32) over the read-back pages, the time in flash, and the ratio
 // of the total to MD5 alone over the same 64 KB in RAM (target: at most 1.3x).
-// Run: npm run bench:update
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
@@ -18,6 +17,9 @@ import { interpreterLines } from "../host/interp/folder.ts";
 import { loadBoard } from "../host/toolchain/board.ts";
 import { SimBoard, writeStorage } from "../host/sim/board.ts";
 import { CertificateAuthority, derBase64 } from "../host/pki/ca.ts";
+import { scriptArgs } from "../host/script-args.ts";
+
+scriptArgs("npm run bench:update: in the simulator and, when ESPRUINO_BIN names the Espruino Linux binary, on the interpreter", {});
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SIZE = 64 * 1024;

@@ -25,7 +25,9 @@ import https from "node:https";
 import { BENCH_CREDENTIALS } from "./bench/sigv4.ts";
 import { signImage } from "./signing/sign.ts";
 import { createHash } from "node:crypto";
+import { scriptArgs } from "./script-args.ts";
 
+scriptArgs(`npm start: the whole FOTA flow on one board: a simulated FOTA_BOARD (default ${DEFAULT_BOARD}), or the real interpreter when ESPRUINO_BIN names its Linux binary`, {});
 const INTERPRETER = process.env.ESPRUINO_BIN;
 const BOARD = INTERPRETER ? "linux" : process.env.FOTA_BOARD ?? DEFAULT_BOARD;
 const BOARD_KIND = INTERPRETER ? `the real Espruino interpreter (its Linux build, ${INTERPRETER})` : `a simulated ${BOARD} (as fast as this machine)`;

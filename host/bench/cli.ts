@@ -1,10 +1,11 @@
 // `npm run bench`: starts the local AWS IoT and prints how to reach it.
-// Options: --data <dir> --mqtt-port <n> --objects-port <n> --control-port <n>
-//          --public-host <name or address boards use> --minute-ms <n>
-import { parseArgs } from "node:util";
 import { startBench } from "./bench.ts";
+import { scriptArgs } from "../script-args.ts";
 
-const { values } = parseArgs({
+const USAGE =
+  "npm run bench -- [--data DIR] [--mqtt-port N] [--objects-port N] [--control-port N] [--public-host NAME] [--minute-ms N]\n" +
+  "  --public-host: the name or address boards use to reach the bench (it goes into the server certificate)";
+const { values } = scriptArgs(USAGE, {
   options: {
     data: { type: "string" },
     "mqtt-port": { type: "string" },

@@ -3,9 +3,14 @@
 import { loadCases, runInSimulator } from "./cases.ts";
 import { buildDeviceScript } from "../toolchain/device-script.ts";
 import { runOnInterpreter } from "../interp/folder.ts";
+import { scriptArgs } from "../script-args.ts";
 
+const { positionals } = scriptArgs(
+  "npm run conformance -- [NAME]: the cases whose name contains NAME (default all), in the simulator and, when ESPRUINO_BIN names the Espruino Linux binary, on the interpreter",
+  { allowPositionals: true },
+);
 const bin = process.env.ESPRUINO_BIN;
-const filter = process.argv[2];
+const filter = positionals[0];
 let failures = 0;
 let ran = { sim: 0, interpreter: 0 };
 for (const c of loadCases().filter((c) => !filter || c.name.includes(filter))) {

@@ -1,9 +1,11 @@
 // The whole power-cut campaign: every flash write and erase of both
 // scenarios, cleanly and torn, at each of the record's page alignments.
-// `npx tsx test/power/full-campaign.ts [concurrency]`; exits 1 on any problem.
+// Exits 1 on any problem.
 import { prepareCampaign, runCampaign, summarize, describePoint, RING_OFFSETS } from "./campaign.ts";
+import { scriptArgs } from "../../host/script-args.ts";
 
-const concurrency = Number(process.argv[2] ?? 2);
+const { positionals } = scriptArgs("npm run campaign -- [CONCURRENCY]: runs at once (default 2)", { allowPositionals: true });
+const concurrency = Number(positionals[0] ?? 2);
 const started = Date.now();
 const campaign = await prepareCampaign();
 try {
