@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDeviceScript } from "../host/toolchain/device-script.ts";
 import { SimBoard, writeStorage } from "../host/sim/board.ts";
+import { HOST_BOARD } from "../host/toolchain/board.ts";
 import { startBench } from "../host/bench/bench.ts";
 import { thingStorageFiles } from "../host/bench/ca.ts";
 import { scriptArgs } from "../host/script-args.ts";
@@ -69,11 +70,11 @@ try {
     abortCriteria: [], status: "IN_PROGRESS", createdAt: now, lastUpdatedAt: now,
   });
   const flashFile = join(dir, "flash.bin");
-  writeStorage("linux", flashFile, {
+  writeStorage(HOST_BOARD, flashFile, {
     ".bootcde": await build("rtt", ENTRY),
     ...thingStorageFiles(creds, "localhost", bench.mqtt.port),
   });
-  board = await SimBoard.start({ board: "linux", flashFile });
+  board = await SimBoard.start({ board: HOST_BOARD, flashFile });
   const line = await board.waitFor(/^RTT /, 300_000);
   if (line.startsWith("RTT error")) throw new Error(line);
   const times: Record<string, number[]> = JSON.parse(line.slice(4));

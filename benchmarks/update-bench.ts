@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDeviceScript } from "../host/toolchain/device-script.ts";
 import { interpreterLines } from "../host/interp/folder.ts";
-import { loadBoard } from "../host/toolchain/board.ts";
+import { HOST_BOARD, loadBoard } from "../host/toolchain/board.ts";
 import { SimBoard, writeStorage } from "../host/sim/board.ts";
 import { CertificateAuthority, derBase64 } from "../host/pki/ca.ts";
 import { scriptArgs } from "../host/script-args.ts";
@@ -24,7 +24,7 @@ scriptArgs("npm run bench:update: in the simulator and, when ESPRUINO_BIN names 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SIZE = 64 * 1024;
 const MARK = "UPDATEBENCH ";
-const layout = loadBoard("linux").layout;
+const layout = loadBoard(HOST_BOARD).layout;
 /**
  * The linux board's slots are 60 KB each; the bench writes 64 KB from the
  * first slot's start into the second (a scratch flash, not a board).
@@ -83,8 +83,8 @@ function report(where: string, r: BenchResult, expected: string): boolean {
 async function inSimulator(script: string): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), "update-bench-sim-"));
   const flashFile = join(dir, "flash.bin");
-  writeStorage("linux", flashFile, { ".bootcde": script });
-  const sim = await SimBoard.start({ board: "linux", flashFile });
+  writeStorage(HOST_BOARD, flashFile, { ".bootcde": script });
+  const sim = await SimBoard.start({ board: HOST_BOARD, flashFile });
   try {
     await sim.waitFor(new RegExp(`^${MARK}`), 120_000);
     return sim.lines;

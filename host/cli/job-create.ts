@@ -12,7 +12,7 @@ import { signImage } from "../signing/sign.ts";
 import { SigningError } from "../signing/keys.ts";
 
 export const JOB_CREATE_USAGE =
-  "fota job create --thing NAME --image dist/esp32/app.js [--slot N|auto] [--version V] [--job-id ID] [--expires SECONDS]\n" +
+  `fota job create --thing NAME --image dist/${DEFAULT_BOARD}/app.js [--slot N|auto] [--version V] [--job-id ID] [--expires SECONDS]\n` +
   `                [--sign KEY.key.pem --counter N [${boardFlagUsage()}]]\n` +
   "                [--timeout-minutes M] [--rollout-per-minute R] [--abort-failed-pct P] [--aws --region R --bucket B --role-arn ARN] [--bench URL]";
 

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SimBoard, writeStorage } from "../sim/board.ts";
+import { HOST_BOARD } from "../toolchain/board.ts";
 
 export const CASES_DIR = new URL("../../test/conformance/cases/", import.meta.url).pathname;
 
@@ -30,7 +31,7 @@ export function loadCases(dir = CASES_DIR): ConformanceCase[] {
  * Runs a script as the simulated board's boot code; returns its printed lines
  * once `lastLine` has been printed (or the time is up).
  */
-export async function runInSimulator(code: string, lastLine: string, timeoutMs = 20_000, board = "linux"): Promise<string[]> {
+export async function runInSimulator(code: string, lastLine: string, timeoutMs = 20_000, board = HOST_BOARD): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), "sim-case-"));
   const flashFile = join(dir, "flash.bin");
   writeStorage(board, flashFile, { ".bootcde": code });

@@ -87,8 +87,15 @@ export function poolTarget(report: InterpreterReport): number {
   return report.poolGrowsOnDemand ? report.variables * (report.tlsFromPool ? 2 : 1) : 0;
 }
 
-/** The board the `fota` command assumes when --board is not given. */
+/** The board the `fota` command and the demo assume when no board is given. */
 export const DEFAULT_BOARD = "esp32";
+
+/**
+ * The board whose interpreter runs on this machine (Espruino's Linux build):
+ * device scripts for tests, benchmarks and the conformance suite are built
+ * for it unless they name another.
+ */
+export const HOST_BOARD = "linux";
 
 export class BoardFileError extends Error {}
 
@@ -115,7 +122,10 @@ export function loadBoard(name: string, dir = BOARDS_DIR): BoardFile {
   } catch (e) {
     throw new BoardFileError(`${path}: not valid JSON: ${(e as Error).message}`);
   }
-  return parseBoard(json, path);
+  const board = parseBoard(json, path);
+  // Images, signatures and the board's console name it by this field: it must be the name the tools look it up by.
+  if (board.layout.name !== name) throw new BoardFileError(`${path}: "name" is "${board.layout.name}", not the file's name "${name}"`);
+  return board;
 }
 
 /** Validates a parsed board file; `source` names it in error messages. */

@@ -2,10 +2,10 @@
 // are (same plugins, same terser settings, same gate), for any board: what
 // tests, benchmarks, the conformance suite and the demo run on a board.
 import { rollup } from "rollup";
-import { loadBoard } from "./board.ts";
+import { HOST_BOARD, loadBoard } from "./board.ts";
 import { failOnWarning, firmwarePlugins } from "./config.ts";
 
-export async function buildDeviceScript(input: string, board = "linux", firmwareVersion = "dev"): Promise<string> {
+export async function buildDeviceScript(input: string, board = HOST_BOARD, firmwareVersion = "dev"): Promise<string> {
   const bundle = await rollup({
     input,
     onwarn: failOnWarning(input),

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SimBoard, writeStorage } from "../../host/sim/board.ts";
+import { HOST_BOARD } from "../../host/toolchain/board.ts";
 
 export interface TestBoard {
   sim: SimBoard;
@@ -13,7 +14,7 @@ export interface TestBoard {
 
 /** Powers on a board whose Storage holds `files` (e.g. a .bootcde). */
 export async function startBoard(files: Record<string, string>, options: { board?: string; consolePort?: number; env?: NodeJS.ProcessEnv } = {}): Promise<TestBoard> {
-  const board = options.board ?? "linux";
+  const board = options.board ?? HOST_BOARD;
   const dir = mkdtempSync(join(tmpdir(), "sim-test-"));
   const flashFile = join(dir, "flash.bin");
   writeStorage(board, flashFile, files);

@@ -1,8 +1,28 @@
 // Board layout files: the shipped ones load; bad ones are refused with the field named.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { loadBoard, parseBoard, BoardFileError } from "../../host/toolchain/board.ts";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadBoard, parseBoard, BoardFileError, BOARDS_DIR, DEFAULT_BOARD, HOST_BOARD } from "../../host/toolchain/board.ts";
+
+/** What is in boards/, read here rather than through listBoards, which these tests check. */
+const boardNames = readdirSync(BOARDS_DIR).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
+
+test("every board file in boards/ loads, and the default and host boards are among them", () => {
+  for (const name of boardNames) assert.equal(loadBoard(name).layout.name, name);
+  assert.ok(boardNames.includes(DEFAULT_BOARD) && boardNames.includes(HOST_BOARD));
+});
+
+test("a board file whose name is not its file's name is refused", () => {
+  const dir = mkdtempSync(join(tmpdir(), "boards-"));
+  try {
+    writeFileSync(join(dir, "copy.json"), readFileSync(join(BOARDS_DIR, `${HOST_BOARD}.json`)));
+    assert.throws(() => loadBoard("copy", dir), (e: unknown) => e instanceof BoardFileError && e.message.endsWith(`"name" is "${HOST_BOARD}", not the file's name "copy"`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test("boards/esp32.json and boards/linux.json load", () => {
   const esp32 = loadBoard("esp32");
@@ -48,5 +68,5 @@ for (const [name, mutate, reason] of bad) {
 }
 
 test("unknown board names the boards there are", () => {
-  assert.throws(() => loadBoard("nope"), /unknown board "nope".*esp32, linux/);
+  assert.throws(() => loadBoard("nope"), (e: unknown) => e instanceof BoardFileError && e.message.endsWith(`(boards: ${boardNames.join(", ")})`));
 });
