@@ -28,9 +28,12 @@ export function sizeBreakdown(code: string, map: ConstructorParameters<typeof Tr
     .sort((a, b) => b.bytes - a.bytes);
 }
 
-/** "fota/download" for ../../firmware/fota/download.ts (sources are relative to the image's folder). */
+/**
+ * "fota/download" for ../../firmware/fota/download.ts: sources are relative to
+ * the image's folder, which may lie outside the project (`fota build --out /tmp/x`).
+ */
 function shortName(source: string): string {
-  return source.replace(/^(\.\.\/)+/, "").replace(/^firmware\//, "").replace(/\.ts$/, "");
+  return source.replace(/^(\.\.\/)+/, "").replace(/^(.*\/)?firmware\//, "").replace(/\.ts$/, "");
 }
 
 /** "mqtt/client 6.6K, aws/jobs 6.5K, ..." (modules under 50 bytes left out). */
