@@ -4,7 +4,6 @@
 // in MD5 (+ CRC-32) over the read-back pages, the time in flash, and the ratio
 // of the total to MD5 alone over the same 64 KB in RAM (target: at most 1.3x).
 import https from "node:https";
-import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -17,6 +16,7 @@ import { interpreterLines } from "../host/interp/folder.ts";
 import { HOST_BOARD, loadBoard } from "../host/toolchain/board.ts";
 import { SimBoard, writeStorage } from "../host/sim/board.ts";
 import { CertificateAuthority, derBase64 } from "../host/pki/ca.ts";
+import { listen } from "../host/bench/listen.ts";
 import { scriptArgs } from "../host/script-args.ts";
 
 scriptArgs("npm run bench:update: in the simulator and, when ESPRUINO_BIN names the Espruino Linux binary, on the interpreter", {});
@@ -118,9 +118,7 @@ const server = https.createServer({ key: identity.keyPem, cert: identity.certPem
   res.writeHead(200, { "Content-Length": String(SIZE) });
   res.end(image);
 });
-server.listen(0, "127.0.0.1");
-await once(server, "listening");
-const { port } = server.address() as AddressInfo;
+const { port, close } = await listen(server, 0, "127.0.0.1");
 const entryDir = mkdtempSync(join(tmpdir(), "update-bench-entry-"));
 let ok = true;
 try {
@@ -142,6 +140,6 @@ try {
   else console.log("interpreter  skipped: set ESPRUINO_BIN to the Espruino Linux binary to measure it");
 } finally {
   rmSync(entryDir, { recursive: true, force: true });
-  server.close();
+  await close();
 }
 if (!ok) process.exitCode = 1;

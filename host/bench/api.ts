@@ -19,6 +19,9 @@ export class ApiError extends Error {
   }
 }
 
+/** A timestamp as the control API writes it: epoch seconds with the milliseconds as a fraction. */
+export const epochSeconds = (ms: number): number => ms / 1000;
+
 export const invalid = (message: string): ApiError => new ApiError(400, "InvalidRequestException", message);
 export const notFound = (message: string): ApiError => new ApiError(404, "ResourceNotFoundException", message);
 export const alreadyExists = (message: string, resourceId?: string): ApiError => new ApiError(409, "ResourceAlreadyExistsException", message, resourceId);

@@ -8,6 +8,7 @@ import {
   type Json,
   type Route,
   alreadyExists,
+  epochSeconds,
   flag,
   integer,
   invalid,
@@ -32,7 +33,6 @@ const TARGET_SELECTIONS: readonly TargetSelection[] = ["SNAPSHOT", "CONTINUOUS"]
 // CancelJobExecution: "You can specify at most 10 name/value pairs."
 const MAX_CANCEL_DETAILS = 10;
 
-const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
 
 export function jobRoutes(service: JobsService, registry: Registry): Route[] {
   const jobOrThrow = (jobId: string): Job => {
@@ -80,9 +80,9 @@ export function jobRoutes(service: JobsService, registry: Registry): Route[] {
         ...(job.maximumPerMinute !== undefined && { jobExecutionsRolloutConfig: { maximumPerMinute: job.maximumPerMinute } }),
         ...(job.abortCriteria.length > 0 && { abortConfig: { criteriaList: job.abortCriteria } }),
         ...(job.inProgressTimeoutInMinutes !== undefined && { timeoutConfig: { inProgressTimeoutInMinutes: job.inProgressTimeoutInMinutes } }),
-        createdAt: seconds(job.createdAt),
-        lastUpdatedAt: seconds(job.lastUpdatedAt),
-        ...(job.completedAt !== undefined && { completedAt: seconds(job.completedAt) }),
+        createdAt: epochSeconds(job.createdAt),
+        lastUpdatedAt: epochSeconds(job.lastUpdatedAt),
+        ...(job.completedAt !== undefined && { completedAt: epochSeconds(job.completedAt) }),
         jobProcessDetails: {
           numberOfCanceledThings: counts.CANCELED,
           numberOfSucceededThings: counts.SUCCEEDED,
@@ -100,9 +100,9 @@ export function jobRoutes(service: JobsService, registry: Registry): Route[] {
 
   const executionSummary = (e: Execution) => ({
     status: e.status,
-    queuedAt: seconds(e.queuedAt),
-    ...(e.startedAt !== undefined && { startedAt: seconds(e.startedAt) }),
-    lastUpdatedAt: seconds(e.lastUpdatedAt),
+    queuedAt: epochSeconds(e.queuedAt),
+    ...(e.startedAt !== undefined && { startedAt: epochSeconds(e.startedAt) }),
+    lastUpdatedAt: epochSeconds(e.lastUpdatedAt),
     executionNumber: e.executionNumber,
   });
   const statusFilter = (q: URLSearchParams) => oneOf(q, "status", EXECUTION_STATUSES);
@@ -163,9 +163,9 @@ export function jobRoutes(service: JobsService, registry: Registry): Route[] {
             jobId: j.jobId,
             targetSelection: j.targetSelection ?? "SNAPSHOT",
             status: j.status,
-            createdAt: seconds(j.createdAt),
-            lastUpdatedAt: seconds(j.lastUpdatedAt),
-            ...(j.completedAt !== undefined && { completedAt: seconds(j.completedAt) }),
+            createdAt: epochSeconds(j.createdAt),
+            lastUpdatedAt: epochSeconds(j.lastUpdatedAt),
+            ...(j.completedAt !== undefined && { completedAt: epochSeconds(j.completedAt) }),
             isConcurrent: false,
           })),
           ...(nextToken && { nextToken }),

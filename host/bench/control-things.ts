@@ -4,11 +4,10 @@
 // ListThingsInThingGroup. A thing joining a group is handed to the Jobs
 // service, so running CONTINUOUS jobs targeting the group reach it.
 // Groups are static and flat: parent groups, dynamic groups and tags are refused.
-import { type Json, type Route, asciiText, attributes, invalid, notFound, object, page } from "./api.ts";
+import { type Json, type Route, asciiText, attributes, epochSeconds, invalid, notFound, object, page } from "./api.ts";
 import type { JobsService } from "./jobs-service.ts";
 import type { Registry } from "./registry.ts";
 
-const seconds = (ms: number): number => ms / 1000;
 
 export function thingRoutes(service: JobsService, registry: Registry): Route[] {
   /** The name a request gives directly or through an ARN (`<kind>Name` or `<kind>Arn`), of an existing resource. */
@@ -69,7 +68,7 @@ export function thingRoutes(service: JobsService, registry: Registry): Route[] {
             ...(group.description !== undefined && { thingGroupDescription: group.description }),
             attributePayload: { attributes: group.attributes },
           },
-          thingGroupMetadata: { creationDate: seconds(group.createdAt) },
+          thingGroupMetadata: { creationDate: epochSeconds(group.createdAt) },
         };
       },
     },

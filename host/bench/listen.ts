@@ -1,5 +1,6 @@
-// Shared plumbing of the bench's servers: listen, track sockets so stop() does
-// not wait for idle keep-alive connections, and read whole request bodies.
+// Shared plumbing of the bench's servers (and the tests' and benchmarks'):
+// listen, track sockets so close() does not wait for idle keep-alive
+// connections, and read whole request bodies.
 import type { IncomingMessage } from "node:http";
 import type { AddressInfo, Server, Socket } from "node:net";
 

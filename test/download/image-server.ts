@@ -3,9 +3,8 @@
 // every request's Range header is kept.
 import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { once } from "node:events";
 import type { CertificateAuthority } from "../../host/pki/ca.ts";
+import { listen } from "../../host/bench/listen.ts";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, index: number) => void;
 
@@ -27,18 +26,12 @@ export async function startImageServer(ca: CertificateAuthority): Promise<ImageS
     ranges.push(req.headers.range);
     handler(req, res, ranges.length - 1);
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listen(server, 0, "127.0.0.1");
   return {
     url: `https://127.0.0.1:${port}/images/app.js?X-Amz-Signature=abc`,
     ranges,
     handle: (h) => (handler = h),
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, "close");
-    },
+    close,
   };
 }
 

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import Aedes from "aedes";
+import { listen, type Listening } from "../../host/bench/listen.ts";
 import type { Pki } from "./helpers.ts";
 
 export interface TestBroker {
@@ -51,30 +52,26 @@ export async function aedesBroker(pki: Pki): Promise<TestBroker> {
   // One store for every start, as a broker restarted with its database would have.
   const persistence = memoryPersistence();
   let broker: InstanceType<typeof Aedes> | undefined;
-  let server: tls.Server | undefined;
-  const sockets = new Set<net.Socket>();
+  let server: Listening | undefined;
   const self: TestBroker = {
     name: "aedes",
     port,
     async start() {
       broker = new Aedes({ persistence });
       const b = broker;
-      server = tls.createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true },
+      const tlsServer = tls.createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true },
         (socket) => {
           socket.setNoDelay(true); // as mosquitto does; otherwise each reply waits for a delayed ACK
           b.handle(socket);
         });
-      server.on("connection", (s: net.Socket) => { sockets.add(s); s.on("close", () => sockets.delete(s)); });
-      server.on("tlsClientError", () => {}); // a refused client is what some tests want
-      await new Promise<void>((resolve) => server!.listen(port, "127.0.0.1", resolve));
+      // listen() ignores refused clients' handshake errors: a refused client is what some tests want.
+      server = await listen(tlsServer, port, "127.0.0.1");
     },
     async stop() {
       if (!server) return;
       const s = server;
       server = undefined;
-      const closed = new Promise((resolve) => s.close(resolve));
-      for (const socket of sockets) socket.destroy();
-      await closed;
+      await s.close();
       await new Promise<void>((resolve) => broker!.close(() => resolve()));
     },
     async close() {

@@ -4,28 +4,23 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import tls from "node:tls";
-import type net from "node:net";
 import type { MqttError } from "../../firmware/mqtt/client.ts";
 import { topicMatches } from "../../firmware/mqtt/topic.ts";
 import { deviceClient, makePki, until } from "./helpers.ts";
+import { listen, type Listening } from "../../host/bench/listen.ts";
 
 const pki = await makePki();
 /** What the server does with each new connection. */
 let onConnection: (socket: tls.TLSSocket) => void = () => {};
-let server: tls.Server;
+let server: Listening;
 let port = 0;
-const connections: net.Socket[] = [];
 
 before(async () => {
-  server = tls.createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true },
-    (socket) => { connections.push(socket); onConnection(socket); });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  port = (server.address() as net.AddressInfo).port;
+  server = await listen(tls.createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true },
+    (socket) => onConnection(socket)), 0, "127.0.0.1");
+  port = server.port;
 });
-after(async () => {
-  connections.forEach((s) => s.destroy());
-  await new Promise((resolve) => server.close(resolve));
-});
+after(() => server.close());
 
 function collectErrors(client: ReturnType<typeof deviceClient>): MqttError[] {
   const errors: MqttError[] = [];

@@ -15,6 +15,7 @@ import { CertificateAuthority } from "../../host/pki/ca.ts";
 import { SimBoard } from "../../host/sim/board.ts";
 import { CONSOLE_BUSY } from "../../host/sim/console-server.ts";
 import { loadBoard } from "../../host/toolchain/board.ts";
+import { listen } from "../../host/bench/listen.ts";
 
 /** A device script literal: bytes as a JS string expression. */
 const js = (value: string) => JSON.stringify(value);
@@ -134,9 +135,7 @@ test("tls: mutual TLS with DER certificates against a Node TLS server; PEM is re
       s.end();
     });
   });
-  srv.listen(0, "127.0.0.1");
-  await once(srv, "listening");
-  const port = (srv.address() as net.AddressInfo).port;
+  const { port, close } = await listen(srv, 0, "127.0.0.1");
   const boot = `
     var opts = { host: "127.0.0.1", port: ${port}, ca: ${js(ca.identity.certDer)}, key: ${js(client.keyDer)}, cert: ${js(client.certDer)} };
     var s = require("tls").connect(opts, function () { print("connected"); s.write("\\xff\\x00hi"); });
@@ -155,7 +154,7 @@ test("tls: mutual TLS with DER certificates against a Node TLS server; PEM is re
     assert.deepEqual(seen, ["board-1"]);
   } finally {
     await b.dispose();
-    srv.close();
+    await close();
   }
 });
 
@@ -169,9 +168,7 @@ test("http.get over https: body in chunks of at most 536 bytes, Range passes thr
     res.writeHead(200, { "Content-Length": String(body.length) });
     res.end(body);
   });
-  srv.listen(0, "127.0.0.1");
-  await once(srv, "listening");
-  const port = (srv.address() as net.AddressInfo).port;
+  const { port, close } = await listen(srv, 0, "127.0.0.1");
   const boot = `
     var o = url.parse("https://127.0.0.1:${port}/image.js");
     o.ca = ${js(ca.identity.certDer)};
@@ -191,15 +188,13 @@ test("http.get over https: body in chunks of at most 536 bytes, Range passes thr
     assert.deepEqual(ranges, ["bytes=0-"]);
   } finally {
     await b.dispose();
-    srv.close();
+    await close();
   }
 });
 
 test("network faults: a stalled link delivers nothing until it flows again; a drop closes sockets", async () => {
   const srv = net.createServer((s) => s.on("data", (d) => s.write(d)));
-  srv.listen(0, "127.0.0.1");
-  await once(srv, "listening");
-  const port = (srv.address() as net.AddressInfo).port;
+  const { port, close } = await listen(srv, 0, "127.0.0.1");
   const boot = `
     var s = require("net").connect({ host: "127.0.0.1", port: ${port} }, function () { print("up"); });
     s.on("data", function (d) { print("got " + d); });
@@ -220,7 +215,7 @@ test("network faults: a stalled link delivers nothing until it flows again; a dr
     await b.sim.waitFor(/^closed$/);
   } finally {
     await b.dispose();
-    srv.close();
+    await close();
   }
 });
 
