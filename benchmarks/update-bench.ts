@@ -101,7 +101,7 @@ async function onInterpreter(bin: string, script: string): Promise<string[]> {
     const child = spawn(bin, ["bench.js"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString("latin1")));
-    const killer = setTimeout(() => child.kill(), 120_000);
+    const killer = setTimeout(() => child.kill("SIGKILL"), 120_000); // it ignores SIGTERM
     await once(child, "exit");
     clearTimeout(killer);
     return interpreterLines(out);

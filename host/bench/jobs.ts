@@ -13,7 +13,8 @@ const TERMINAL: readonly ExecutionStatus[] = ["SUCCEEDED", "FAILED", "REJECTED",
 /** The statuses a device may ask for in UpdateJobExecution. */
 const DEVICE_SETTABLE: readonly ExecutionStatus[] = ["IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED"];
 
-export const isTerminal = (s: ExecutionStatus): boolean => TERMINAL.includes(s);
+/** An execution in this status has ended (AWS's terminal statuses; tools and tests that poll stop here too). */
+export const isTerminal = (s: string): boolean => TERMINAL.includes(s as ExecutionStatus);
 export const isPending = (s: ExecutionStatus): boolean => s === "QUEUED" || s === "IN_PROGRESS";
 
 /** Error codes of the Jobs MQTT API's ErrorResponse. */

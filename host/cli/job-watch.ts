@@ -4,10 +4,9 @@ import { DescribeJobCommand, DescribeJobExecutionCommand, GetJobDocumentCommand,
 import { parseFlags, positiveInteger } from "./args.ts";
 import { fail, UserError } from "./errors.ts";
 import { describeAwsError, openTarget, TARGET_FLAGS, type Target } from "./target.ts";
+import { isTerminal } from "../bench/jobs.ts";
 
 export const JOB_WATCH_USAGE = "fota job watch ID [--timeout SECONDS] [--aws --region R] [--bench URL]";
-
-const TERMINAL = new Set(["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED", "REMOVED"]);
 
 export interface ExecutionOutcome {
   thingName: string;
@@ -51,7 +50,7 @@ export async function watchJob(target: Target, jobId: string, timeoutMs: number,
         lastBytes = bytes;
         log(`download ${progressBar(bytes, size)} ${bytes}/${size} bytes served`);
       }
-      if (executions.length > 0 && executions.every((e) => TERMINAL.has(e.status))) {
+      if (executions.length > 0 && executions.every((e) => isTerminal(e.status))) {
         return Promise.all(executions.map((e) => outcome(target, jobId, e.thingName)));
       }
       if (Date.now() > deadline) fail(`job ${jobId} still running after ${Math.round(timeoutMs / 1000)} s`);

@@ -5,19 +5,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { crc32 as zlibCrc32 } from "node:zlib";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { interpreterLines } from "../../host/interp/folder.ts";
-import { loadBoard } from "../../host/toolchain/board.ts";
-import { SimFlash } from "../../host/sim/flash.ts";
-import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
-import { BootRecord } from "../../firmware/boot/record.ts";
-
-provideCrc32((data) => zlibCrc32(data));
+import { recordInFolder } from "../support/interp.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 const RECORD = fileURLToPath(new URL("../../firmware/boot/record.ts", import.meta.url));
@@ -85,11 +79,7 @@ test("the boot record runs on the interpreter and survives its restarts; Node re
     assert.equal(confirmed.counterFloor, 4000000000, "confirming does, as an unsigned 32-bit number");
 
     // The interpreter's flash file, read by the same code in Node.
-    const layout = loadBoard("linux").layout;
-    const image = readFileSync(join(dir, "espruino.flash"));
-    const chip = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize });
-    chip.write(image.subarray(0, layout.flash.size), layout.flash.start);
-    assert.deepEqual(new BootRecord(chip, layout).state(), confirmed);
+    assert.deepEqual(recordInFolder(dir), confirmed);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

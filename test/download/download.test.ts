@@ -6,16 +6,14 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
-import { interpreterLines } from "../../host/interp/folder.ts";
 import { loadBoard } from "../../host/toolchain/board.ts";
 import { startBoard, type TestBoard } from "../support/sim.ts";
+import { runInterpreterAsync, slotInFolder } from "../support/interp.ts";
 import { CertificateAuthority, derBase64 } from "../../host/pki/ca.ts";
 import { startImageServer, serveImage, type ImageServer } from "./image-server.ts";
 
@@ -296,22 +294,14 @@ test("on the real interpreter: a download into the linux board's slot, resumed o
   server.handle((req, res, index) => serveImage(image, req, res, index === first ? 9000 : undefined));
   const dir = mkdtempSync(join(tmpdir(), "download-interp-"));
   try {
-    writeFileSync(join(dir, "case.js"), `var DL = ${JSON.stringify(config())};\n${bundle}`, "latin1");
     // Asynchronously: the server runs in this process.
-    const child = spawn(bin!, ["case.js"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString("latin1")));
-    const killer = setTimeout(() => child.kill(), 30_000);
-    await once(child, "exit");
-    clearTimeout(killer);
-    const lines = interpreterLines(out);
+    const lines = await runInterpreterAsync(bin!, `var DL = ${JSON.stringify(config())};\n${bundle}`, 30_000, dir);
     const line = lines.find((l) => l.startsWith("DL result "));
     assert.ok(line, lines.join("\n"));
     const result = JSON.parse(line.slice("DL result ".length));
     assert.deepEqual([result.ok, result.md5, result.crc32, result.attempts], [true, md5(image), crc32(image), 2], line);
     assert.deepEqual(server.ranges.slice(first), [undefined, `bytes=${8 * PAGE}-`]);
-    const flash = readFileSync(join(dir, "espruino.flash"));
-    assert.ok(slotBytes(flash, SIZE).equals(image), "espruino.flash holds the image in the slot");
+    assert.ok(slotInFolder(dir, SLOT, SIZE).equals(image), "espruino.flash holds the image in the slot");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

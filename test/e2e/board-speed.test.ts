@@ -10,13 +10,13 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
 import { DescribeJobExecutionCommand } from "@aws-sdk/client-iot";
+import { isTerminal } from "../../host/bench/jobs.ts";
 import { SimBoard } from "../../host/sim/board.ts";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { iotClient, testBench, tempDir, removeDir } from "../bench/helpers.ts";
 import { fota } from "../cli/fota-command.ts";
 
 const THING = "esp32-speed";
-const TERMINAL = ["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED", "REMOVED"];
 
 test("an ESP32 at its own speed is provisioned by fota flash and updated to v2 by a FOTA job", { timeout: 900_000 }, async () => {
   const dir = tempDir();
@@ -42,7 +42,7 @@ test("an ESP32 at its own speed is provisioned by fota flash and updated to v2 b
     let execution: { status?: string; statusDetails?: { detailsMap?: Record<string, string> } } | undefined;
     for (;;) {
       ({ execution } = await iot.send(new DescribeJobExecutionCommand({ jobId: "speed-v2", thingName: THING })));
-      if (execution?.status && TERMINAL.includes(execution.status)) break;
+      if (execution?.status && isTerminal(execution.status)) break;
       if (Date.now() - jobAt > 600_000) throw new Error(`job still ${execution?.status}; board said:\n${board.lines.slice(-25).join("\n")}`);
       await new Promise((r) => setTimeout(r, 1000));
     }

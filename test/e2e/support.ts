@@ -5,9 +5,8 @@ import { createHash } from "node:crypto";
 import { CreateJobCommand, DescribeJobExecutionCommand } from "@aws-sdk/client-iot";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Bench } from "../../host/bench/bench.ts";
+import { isTerminal } from "../../host/bench/jobs.ts";
 import { iotClient, s3Client, thingArn } from "../bench/helpers.ts";
-
-export const TERMINAL = ["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED", "REMOVED"];
 
 export const md5Of = (image: string | Uint8Array): string => createHash("md5").update(typeof image === "string" ? Buffer.from(image, "latin1") : image).digest("hex");
 
@@ -55,7 +54,7 @@ export class FotaJobs {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const { execution } = await iotClient(this.bench()).send(new DescribeJobExecutionCommand({ jobId, thingName: this.thing }));
-      if (execution?.status && TERMINAL.includes(execution.status)) return { status: execution.status, details: (execution.statusDetails?.detailsMap ?? {}) as Record<string, string> };
+      if (execution?.status && isTerminal(execution.status)) return { status: execution.status, details: (execution.statusDetails?.detailsMap ?? {}) as Record<string, string> };
       if (Date.now() > deadline) throw new Error(`job ${jobId} still ${execution?.status} after ${timeoutMs} ms; board said:\n${context()}`);
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -9,41 +9,24 @@
 // typed at its console) is printed at each step, for the memory budget.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crc32 as zlibCrc32 } from "node:zlib";
 import { CreateJobCommand, DescribeJobExecutionCommand } from "@aws-sdk/client-iot";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { startBench, type Bench } from "../../host/bench/bench.ts";
+import { isTerminal } from "../../host/bench/jobs.ts";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
-import { loadBoard } from "../../host/toolchain/board.ts";
-import { SimFlash } from "../../host/sim/flash.ts";
-import { FLASH_FILE } from "../../host/interp/folder.ts";
 import { InterpreterBoard } from "../../host/interp/supervisor.ts";
-import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
-import { BootRecord } from "../../firmware/boot/record.ts";
-import type { BootState } from "../../firmware/boot/entry.ts";
+import { recordInFolder, slotInFolder } from "../support/interp.ts";
 import { iotClient, s3Client, thingArn } from "../bench/helpers.ts";
 import { provisionedInterpreter } from "./support.ts";
-
-provideCrc32((data) => zlibCrc32(data));
+import { md5Of } from "../e2e/support.ts";
 
 const bin = process.env.ESPRUINO_BIN;
-const layout = loadBoard("linux").layout;
 const THING = "interp-board";
-const TERMINAL = ["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED", "REMOVED"];
 /** Printed at the console after each step: how much of the variable pool the board uses. */
 const MEMORY = `print("memory " + JSON.stringify(process.memory()))`;
-
-function recordOf(dir: string): BootState {
-  const chip = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize });
-  chip.write(readFileSync(join(dir, FLASH_FILE)), layout.flash.start);
-  return new BootRecord(chip, layout).state();
-}
-
-const md5Of = (image: string) => createHash("md5").update(Buffer.from(image, "latin1")).digest("hex");
 
 interface Memory {
   usage: number;
@@ -123,7 +106,7 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     const peaks = peakUsage(board, () => `${runningBoard.boots === boots ? "v1" : "v2"} ${execution?.status ?? "QUEUED"}`);
     for (;;) {
       ({ execution } = await iot.send(new DescribeJobExecutionCommand({ jobId, thingName: THING })));
-      if (execution?.status && TERMINAL.includes(execution.status)) break;
+      if (execution?.status && isTerminal(execution.status)) break;
       if (Date.now() - jobAt > 180_000) throw new Error(`job still ${execution?.status}; board said:\n${board.lines.slice(-25).join("\n")}`);
       board.type(MEMORY);
       await new Promise((r) => setTimeout(r, 250));
@@ -138,15 +121,14 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     assert.ok(board.lines.includes("app 2.0.0 on linux, slot 1 (trial)"), board.lines.slice(-25).join("\n"));
     assert.ok(seen["v2 connected"] > seen["v2 started"] && seen["v2 started"] > seen.reboot, `v2 connected over mutual TLS after the restart: ${JSON.stringify(seen)}`);
     const atV2 = await memory(board);
-    const record = recordOf(dir);
+    const record = recordInFolder(dir);
     assert.equal(record.confirmed, 1);
     assert.equal(record.trial, null);
     assert.equal(record.slots[1].state, "valid");
     assert.equal(record.slots[1].jobId, jobId);
     assert.equal(record.slots[1].md5, md5Of(images.v2));
     assert.equal(record.slots[0].state, "valid", "v1 stays as the fallback");
-    const start = layout.slots[1].start - layout.flash.start;
-    assert.equal(readFileSync(join(dir, FLASH_FILE)).subarray(start, start + images.v2.length).toString("latin1"), images.v2);
+    assert.equal(slotInFolder(dir, 1, images.v2.length).toString("latin1"), images.v2);
     console.log(`  job ${jobId} SUCCEEDED ${jobSeconds.toFixed(1)} s after CreateJob (image ${images.v2.length} bytes); ms after CreateJob ${JSON.stringify(seen)}; ${board.boots} interpreter starts; ${Date.now() - started} ms in all`);
     const tls = await tlsCost(board, bench.mqtt.port);
     const peak = Math.max(...Object.values(peaks));

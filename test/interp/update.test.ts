@@ -6,34 +6,16 @@
 // Node decodes the interpreter's flash file and must agree at each step.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
-import { loadBoard } from "../../host/toolchain/board.ts";
-import { SimFlash } from "../../host/sim/flash.ts";
-import { FLASH_FILE, writeStorageFiles } from "../../host/interp/folder.ts";
+import { writeStorageFiles } from "../../host/interp/folder.ts";
 import { InterpreterBoard } from "../../host/interp/supervisor.ts";
-import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
-import { BootRecord } from "../../firmware/boot/record.ts";
-import type { BootState } from "../../firmware/boot/entry.ts";
-
-provideCrc32((data) => zlibCrc32(data));
+import { recordInFolder, slotInFolder } from "../support/interp.ts";
 
 const bin = process.env.ESPRUINO_BIN;
-const layout = loadBoard("linux").layout;
-
-function recordOf(dir: string): BootState {
-  const chip = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize });
-  chip.write(readFileSync(join(dir, FLASH_FILE)), layout.flash.start);
-  return new BootRecord(chip, layout).state();
-}
-
-function slotBytes(dir: string, slot: number, size: number): Buffer {
-  const start = layout.slots[slot].start - layout.flash.start;
-  return readFileSync(join(dir, FLASH_FILE)).subarray(start, start + size);
-}
 
 /** Types a command at the console and waits for the restart it causes. */
 async function reboot(board: InterpreterBoard): Promise<number> {
@@ -76,12 +58,12 @@ test("update, trial, confirm and a crash rolled back, on the real interpreter", 
     await board.waitFor(/^provisioned slot 0: \d+ bytes/, 20_000);
     let mark = await reboot(board);
     await board.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 20_000, mark);
-    assert.equal(recordOf(dir).confirmed, 0);
+    assert.equal(recordInFolder(dir).confirmed, 0);
 
     // update() + test() stand-in, then the restart into the trial.
     board.type(`eval(require("Storage").read("stage-v2.js"))`);
     await board.waitFor(/^staged slot 1 md5 [0-9a-f]{32}$/, 20_000, mark);
-    const onTrial = recordOf(dir);
+    const onTrial = recordInFolder(dir);
     assert.equal(onTrial.trial, 1);
     assert.equal(onTrial.slots[1].state, "new");
     mark = await reboot(board);
@@ -90,14 +72,14 @@ test("update, trial, confirm and a crash rolled back, on the real interpreter", 
     await board.waitFor(/^confirmed slot 1$/, 20_000, mark);
     mark = await reboot(board);
     await board.waitFor(/^app 2\.0\.0 on linux, slot 1$/, 20_000, mark);
-    const confirmed = recordOf(dir);
+    const confirmed = recordInFolder(dir);
     assert.equal(confirmed.confirmed, 1);
     assert.equal(confirmed.trial, null);
     assert.equal(confirmed.slots[1].state, "valid");
     assert.equal(confirmed.slots[1].jobId, "job-v2");
     assert.equal(confirmed.slots[0].state, "valid", "the old image stays valid");
-    assert.equal(zlibCrc32(slotBytes(dir, 1, confirmed.slots[1].size)), confirmed.slots[1].crc32);
-    assert.equal(slotBytes(dir, 1, confirmed.slots[1].size).toString("latin1"), images.v2);
+    assert.equal(zlibCrc32(slotInFolder(dir, 1, confirmed.slots[1].size)), confirmed.slots[1].crc32);
+    assert.equal(slotInFolder(dir, 1, confirmed.slots[1].size).toString("latin1"), images.v2);
 
     // An image that throws at start, staged over the old v1 in slot 0: rolled back to v2.
     board.type(`eval(require("Storage").read("stage-crash.js"))`);
@@ -107,7 +89,7 @@ test("update, trial, confirm and a crash rolled back, on the real interpreter", 
     await board.waitFor(/^app 2\.0\.0 on linux, slot 1$/, 20_000, mark);
     assert.equal(await board.waitFor(/^last failure:/, 5_000, mark), "last failure: crashed in slot 0: crashed at start: boom at start");
     assert.ok(board.boots >= 6, `the crash guard restarted the board (${board.boots} starts)`);
-    const rolledBack = recordOf(dir);
+    const rolledBack = recordInFolder(dir);
     assert.equal(rolledBack.confirmed, 1);
     assert.equal(rolledBack.trial, null);
     assert.equal(rolledBack.slots[0].state, "aborted");

@@ -3,11 +3,7 @@
 // process so the broker in this process keeps answering while it works.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { interpreterLines } from "../../host/interp/folder.ts";
+import { runInterpreterAsync } from "../support/interp.ts";
 import { entryScript, startJobsBench, type JobsBench } from "./support.ts";
 import { thingStorageFiles } from "../../host/bench/ca.ts";
 
@@ -32,23 +28,6 @@ function withoutCodecRegexBug(code: string): string {
   return code.split("/[^\\x00-\\xff]/").join("/[^\\x00-\\x7f\\x80-\\xff]/");
 }
 
-/** Runs `code` on the interpreter in a fresh folder; its printed lines once it exits. */
-function runInterpreter(code: string, timeoutMs = 60_000): Promise<string[]> {
-  const dir = mkdtempSync(join(tmpdir(), "jobs-interp-"));
-  writeFileSync(join(dir, "flow.js"), code, "latin1");
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin!, ["flow.js"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString("latin1")));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", reject);
-    child.on("exit", () => {
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
-      resolve(interpreterLines(out));
-    });
-  });
-}
 
 test("list, describe and update a job on the interpreter", { skip: bin ? false : "ESPRUINO_BIN not set" }, async () => {
   const creds = await bench.registry.registerDevice("interp-thing");
@@ -58,7 +37,7 @@ test("list, describe and update a job on the interpreter", { skip: bin ? false :
   const files = Object.entries(thingStorageFiles(creds, "127.0.0.1", bench.port))
     .map(([name, bytes]) => `${JSON.stringify(name)}: atob(${JSON.stringify(Buffer.from(bytes, "latin1").toString("base64"))})`);
   const provision = `var PROVISION = { ${files.join(", ")} };\n`;
-  const lines = await runInterpreter(provision + withoutCodecRegexBug(await entryScript("interpreter-flow")));
+  const lines = await runInterpreterAsync(bin!, provision + withoutCodecRegexBug(await entryScript("interpreter-flow")), 60_000);
   const flow = lines.filter((l) => /^(online|list|describe|update|error|done)/.test(l));
   assert.deepEqual(flow.map((l) => l.replace(/ \d+ ms$/, "")), [
     "online",

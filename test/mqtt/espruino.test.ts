@@ -99,7 +99,7 @@ client.connect();
       }
     });
     child.stderr.on("data", (d) => (out += d.toString("latin1")));
-    const kill = setTimeout(() => child.kill(), 45_000);
+    const kill = setTimeout(() => child.kill("SIGKILL"), 45_000); // it ignores SIGTERM
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     clearTimeout(kill);
     const lines = out.split(/\r?\n/).map((l) => l.replace(/\r?\x1b\[J|^>/g, "").trim()).filter((l) => /^[A-Z]{3,}/.test(l));

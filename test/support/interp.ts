@@ -1,0 +1,60 @@
+// The interpreter's Linux build in tests: a script run in a fresh folder
+// while this process serves it, and a folder read back in Node (the Linux
+// build keeps its flash in a file there, FLASH_FILE, which the firmware's own
+// code reads here as the board would: its boot record, the bytes of a slot).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crc32 as zlibCrc32 } from "node:zlib";
+import type { BootState } from "../../firmware/boot/entry.ts";
+import { BootRecord } from "../../firmware/boot/record.ts";
+import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
+import { FLASH_FILE, interpreterLines } from "../../host/interp/folder.ts";
+import { SimFlash } from "../../host/sim/flash.ts";
+import { HOST_BOARD, loadBoard } from "../../host/toolchain/board.ts";
+
+// The record checks its entries with CRC-32: Node's, here.
+provideCrc32((data) => zlibCrc32(data));
+
+const layout = loadBoard(HOST_BOARD).layout;
+
+function flashFile(dir: string): Buffer {
+  return readFileSync(join(dir, FLASH_FILE)).subarray(0, layout.flash.size);
+}
+
+/** The boot record's state in the interpreter's flash. */
+export function recordInFolder(dir: string): BootState {
+  const chip = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize });
+  chip.write(flashFile(dir), layout.flash.start);
+  return new BootRecord(chip, layout).state();
+}
+
+/** The first `size` bytes of a code slot in the interpreter's flash. */
+export function slotInFolder(dir: string, slot: number, size: number): Buffer {
+  const start = layout.slots[slot].start - layout.flash.start;
+  return flashFile(dir).subarray(start, start + size);
+}
+
+/**
+ * Runs `code` on the interpreter without blocking this process (a server here
+ * can answer it); its printed lines once it exits, or once `timeoutMs` has
+ * passed (SIGKILL: it ignores SIGTERM). In `dir`, kept for the caller to read,
+ * or else in a fresh folder removed afterwards.
+ */
+export function runInterpreterAsync(bin: string, code: string, timeoutMs: number, dir?: string): Promise<string[]> {
+  const folder = dir ?? mkdtempSync(join(tmpdir(), "interp-run-"));
+  writeFileSync(join(folder, "script.js"), code, "latin1");
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ["script.js"], { cwd: folder, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString("latin1")));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("exit", () => {
+      clearTimeout(timer);
+      if (!dir) rmSync(folder, { recursive: true, force: true });
+      resolve(interpreterLines(out));
+    });
+  });
+}
