@@ -154,6 +154,15 @@ export function statusDetailsProblem(details: any): string | null {
   return null;
 }
 
+/** A message's JSON value, or undefined when it is not JSON. */
+function jsonOf(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return undefined;
+  }
+}
+
 /** The index of the first character of Unicode category C (\p{C}: control, format, private use, surrogate), or -1. */
 function invisibleAt(text: string): number {
   for (let i = 0; i < text.length; i++) {
@@ -353,13 +362,8 @@ export class Jobs {
     const levels = topic.split("/");
     const outcome = levels.pop();
     const request = levels.join("/");
-    let body: any;
-    try {
-      body = JSON.parse(text);
-    } catch (e) {
-      return; // not an answer to anything we can match
-    }
-    if (!body || typeof body !== "object") return;
+    const body = jsonOf(text);
+    if (!body || typeof body !== "object") return; // not an answer to anything we can match
     for (let i = 0; i < this._pending.length; i++) {
       const p = this._pending[i];
       if (p.topic !== request || p.token !== body.clientToken) continue;
@@ -377,12 +381,8 @@ export class Jobs {
     };
     const notify = (topic: string, text: string) => {
       this._notified = true;
-      let body: any;
-      try {
-        body = JSON.parse(text);
-      } catch (e) {
-        return;
-      }
+      const body = jsonOf(text);
+      if (body === undefined) return;
       const handlers = this._listeners[topic.substr(this._base.length)] || [];
       for (let i = 0; i < handlers.length; i++) handlers[i](body);
     };

@@ -314,9 +314,7 @@ export class Decoder {
   }
 
   private _fail(packets: IncomingPacket[], error: ProtocolError): DecodeResult {
-    this._parts = [];
-    this._size = 0;
-    this._need = 0;
+    this.reset();
     this._failure = error;
     return { packets: packets, error: error };
   }
