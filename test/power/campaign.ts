@@ -6,22 +6,24 @@
 // the boot record, decoded in Node from the board's flash file, tells what
 // happened. Shared by campaign.test.ts (a stride of cut points, for `npm test`)
 // and full-campaign.ts (every cut point).
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
-import { loadBoard } from "../../host/toolchain/board.ts";
+import { HOST_BOARD, loadBoard } from "../../host/toolchain/board.ts";
 import { SimBoard, writeStorage } from "../../host/sim/board.ts";
 import { SimFlash, type PowerCutMode } from "../../host/sim/flash.ts";
 import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
 import { BootRecord } from "../../firmware/boot/record.ts";
 import type { BootState } from "../../firmware/boot/entry.ts";
 import { beginWrite } from "../../firmware/boot/transitions.ts";
+import { recordInFlashFile, slotInFlashFile } from "../support/interp.ts";
 
 provideCrc32((data) => zlibCrc32(data));
 
-const BOARD = "linux";
+// The flash files are read back as the host board's (test/support/interp.ts).
+const BOARD = HOST_BOARD;
 const layout = loadBoard(BOARD).layout;
 
 /** (a) ends with v2 confirmed in slot 1; (b) with the crashing image rolled back to v1. */
@@ -233,7 +235,7 @@ async function runCutPoint(sim: SimBoard, flashFile: string, point: CutPoint, im
  */
 export function judgeSettledBoard(flashFile: string, appLine: string, scenario: ScenarioName, cutBeforeTrial: boolean, flowLines: string[], images: Record<string, string>): { outcome: string; problems: string[] } {
   const problems: string[] = [];
-  const state = readRecord(flashFile);
+  const state = recordInFlashFile(flashFile);
   const app = APP_LINE.exec(appLine);
   if (!app) return { outcome: "no application started", problems: [`not an application's line: ${appLine}`] };
   const [, version, slotText, trialMark] = app;
@@ -244,13 +246,6 @@ export function judgeSettledBoard(flashFile: string, appLine: string, scenario: 
   return { outcome, problems };
 }
 
-/** The record as Node decodes it from the board's flash file. */
-export function readRecord(flashFile: string): BootState {
-  const chip = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize });
-  chip.write(readFileSync(flashFile), layout.flash.start);
-  return new BootRecord(chip, layout).state();
-}
-
 /** The image the board started is the record's confirmed slot, valid, its bytes matching both the record and the build. */
 function checkRunningImage(flashFile: string, s: BootState, slot: number, version: string, images: Record<string, string>): string[] {
   const problems: string[] = [];
@@ -259,9 +254,7 @@ function checkRunningImage(flashFile: string, s: BootState, slot: number, versio
   if (!meta) return [...problems, `no slot ${slot}`];
   if (meta.state !== "valid") problems.push(`slot ${slot} runs but is ${meta.state}`);
   if (meta.version !== version) problems.push(`slot ${slot} prints version ${version}, the record says ${meta.version}`);
-  const flash = readFileSync(flashFile);
-  const start = layout.slots[slot].start - layout.flash.start;
-  const bytes = flash.subarray(start, start + meta.size);
+  const bytes = slotInFlashFile(flashFile, slot, meta.size);
   if (zlibCrc32(bytes) !== meta.crc32) problems.push(`slot ${slot}'s bytes fail the CRC-32 the record keeps`);
   const built = images[version];
   if (built === undefined || Buffer.from(built, "latin1").compare(bytes) !== 0) problems.push(`slot ${slot} does not hold the build of ${version}`);

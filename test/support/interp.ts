@@ -1,7 +1,8 @@
 // The interpreter's Linux build in tests: a script run in a fresh folder
-// while this process serves it, and a folder read back in Node (the Linux
-// build keeps its flash in a file there, FLASH_FILE, which the firmware's own
-// code reads here as the board would: its boot record, the bytes of a slot).
+// while this process serves it; and a flash file read back in Node by the
+// firmware's own code, as the board would read it (its boot record, the bytes
+// of a slot): the interpreter's, which it keeps in its folder (FLASH_FILE),
+// or a simulated board's, which holds the same bytes.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,22 +20,28 @@ provideCrc32((data) => zlibCrc32(data));
 
 const layout = loadBoard(HOST_BOARD).layout;
 
-function flashFile(dir: string): Buffer {
-  return readFileSync(join(dir, FLASH_FILE)).subarray(0, layout.flash.size);
+function flashBytes(file: string): Buffer {
+  return readFileSync(file).subarray(0, layout.flash.size);
 }
 
-/** The boot record's state in the interpreter's flash. */
-export function recordInFolder(dir: string): BootState {
+/** The boot record's state in a flash file. */
+export function recordInFlashFile(file: string): BootState {
   const chip = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize });
-  chip.write(flashFile(dir), layout.flash.start);
+  chip.write(flashBytes(file), layout.flash.start);
   return new BootRecord(chip, layout).state();
 }
 
-/** The first `size` bytes of a code slot in the interpreter's flash. */
-export function slotInFolder(dir: string, slot: number, size: number): Buffer {
+/** The first `size` bytes of a code slot in a flash file. */
+export function slotInFlashFile(file: string, slot: number, size: number): Buffer {
   const start = layout.slots[slot].start - layout.flash.start;
-  return flashFile(dir).subarray(start, start + size);
+  return flashBytes(file).subarray(start, start + size);
 }
+
+/** The boot record's state in the interpreter's flash. */
+export const recordInFolder = (dir: string): BootState => recordInFlashFile(join(dir, FLASH_FILE));
+
+/** The first `size` bytes of a code slot in the interpreter's flash. */
+export const slotInFolder = (dir: string, slot: number, size: number): Buffer => slotInFlashFile(join(dir, FLASH_FILE), slot, size);
 
 /**
  * Runs `code` on the interpreter without blocking this process (a server here
