@@ -17,7 +17,7 @@ import { spawn } from "node:child_process";
 import { startBench } from "./bench/bench.ts";
 import { SimBoard } from "./sim/board.ts";
 import { InterpreterBoard } from "./interp/supervisor.ts";
-import { DEFAULT_BOARD } from "./toolchain/board.ts";
+import { DEFAULT_BOARD, HOST_BOARD } from "./toolchain/board.ts";
 import { buildDeviceScript } from "./toolchain/device-script.ts";
 import { CreateJobCommand, IoTClient } from "@aws-sdk/client-iot";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -29,7 +29,7 @@ import { scriptArgs } from "./script-args.ts";
 
 scriptArgs(`npm start: the whole FOTA flow on one board: a simulated FOTA_BOARD (default ${DEFAULT_BOARD}), or the real interpreter when ESPRUINO_BIN names its Linux binary`, {});
 const INTERPRETER = process.env.ESPRUINO_BIN;
-const BOARD = INTERPRETER ? "linux" : process.env.FOTA_BOARD ?? DEFAULT_BOARD;
+const BOARD = INTERPRETER ? HOST_BOARD : process.env.FOTA_BOARD ?? DEFAULT_BOARD;
 const BOARD_KIND = INTERPRETER ? `the real Espruino interpreter (its Linux build, ${INTERPRETER})` : `a simulated ${BOARD} (as fast as this machine)`;
 const THING = "demo-board";
 
