@@ -10,10 +10,9 @@ import { PutObjectCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { startBench, type Bench } from "../../host/bench/bench.ts";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
-import { thingStorageFiles } from "../../host/bench/ca.ts";
 import { iotClient, s3Client, tempDir, removeDir, thingArn } from "../bench/helpers.ts";
-import { FotaJobs, runningImage, type DocumentOf } from "./support.ts";
-import { startBoard, type TestBoard } from "../support/sim.ts";
+import { FotaJobs, provisionedBoard, runningImage, type DocumentOf } from "./support.ts";
+import type { TestBoard } from "../support/sim.ts";
 
 const THING = "e2e-board";
 let dataDir: string;
@@ -37,21 +36,7 @@ before(async () => {
   await openBench();
   for (const v of ["1.0.0", "2.0.0", "3.0.0"]) images[v] = await buildDeviceScript("firmware/app/main.ts", "linux", v);
   images.crash = await buildDeviceScript("firmware/examples/crash-at-start.ts", "linux", "9.9.9");
-  const loader = await buildDeviceScript("firmware/loader/main.ts", "linux", "1.0.0");
-  const provision = await buildDeviceScript("firmware/provision/main.ts");
-  const creds = await bench.registry.registerDevice(THING);
-  const files: Record<string, string> = {
-    ".bootcde": loader,
-    "fota.img": images["1.0.0"],
-    "app.json": JSON.stringify({ samplePeriodS: 1 }),
-    ".fota": JSON.stringify({ confirmWindowS: 30, watchdogS: 10 }),
-    ...thingStorageFiles(creds, "localhost", bench.mqtt.port),
-  };
-  board = await startBoard(files);
-  await board.sim.evaluate(`global.FOTA_VERSION = "1.0.0"`);
-  await board.sim.evaluate(provision);
-  await board.sim.evaluate(`setTimeout(function () { E.reboot(); }, 10), 0`);
-  await board.sim.waitFor(/^connected to localhost as e2e-board$/, 30_000);
+  board = await provisionedBoard(bench, THING, images["1.0.0"]);
 });
 
 after(async () => {

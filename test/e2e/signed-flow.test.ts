@@ -6,10 +6,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startBench, type Bench } from "../../host/bench/bench.ts";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
-import { thingStorageFiles } from "../../host/bench/ca.ts";
 import { tempDir, removeDir } from "../bench/helpers.ts";
-import { startBoard, type TestBoard } from "../support/sim.ts";
-import { FotaJobs, runningImage } from "./support.ts";
+import type { TestBoard } from "../support/sim.ts";
+import { FotaJobs, provisionedBoard, runningImage } from "./support.ts";
 import { signedCases, type SignedSetup } from "./signed-cases.ts";
 
 const THING = "signed-board";
@@ -25,20 +24,7 @@ before(async () => {
   const images: Record<string, string> = {};
   for (const v of ["1.0.0", "2.0.0", "3.0.0"]) images[v] = await buildDeviceScript("firmware/app/main.ts", "linux", v);
   setup = signedCases("linux", images);
-  const creds = await bench.registry.registerDevice(THING);
-  const files: Record<string, string> = {
-    ".bootcde": await buildDeviceScript("firmware/loader/main.ts", "linux", "1.0.0"),
-    "fota.img": images["1.0.0"],
-    "app.json": JSON.stringify({ samplePeriodS: 1 }),
-    ".fota": JSON.stringify({ confirmWindowS: 30, watchdogS: 10 }),
-    ...setup.anchorFiles,
-    ...thingStorageFiles(creds, "localhost", bench.mqtt.port),
-  };
-  board = await startBoard(files);
-  await board.sim.evaluate(`global.FOTA_VERSION = "1.0.0"`);
-  await board.sim.evaluate(await buildDeviceScript("firmware/provision/main.ts"));
-  await board.sim.evaluate(`setTimeout(function () { E.reboot(); }, 10), 0`);
-  await board.sim.waitFor(/^connected to localhost as signed-board$/, 30_000);
+  board = await provisionedBoard(bench, THING, images["1.0.0"], setup.anchorFiles);
 });
 
 after(async () => {

@@ -1,11 +1,16 @@
-// The end-to-end tests' plumbing: FOTA jobs created on the bench through the
-// unmodified AWS SDK (image uploaded to its object store, document with the
-// presigned-URL placeholder), and their executions followed to the end.
+// The end-to-end tests' plumbing: a simulated board provisioned as a bench
+// thing, FOTA jobs created on the bench through the unmodified AWS SDK (image
+// uploaded to its object store, document with the presigned-URL placeholder),
+// and their executions followed to the end.
 import { createHash } from "node:crypto";
 import { CreateJobCommand, DescribeJobExecutionCommand } from "@aws-sdk/client-iot";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Bench } from "../../host/bench/bench.ts";
 import { isTerminal } from "../../host/bench/jobs.ts";
+import { thingStorageFiles } from "../../host/bench/ca.ts";
+import { HOST_BOARD } from "../../host/toolchain/board.ts";
+import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
+import { startBoard, type TestBoard } from "../support/sim.ts";
 import { iotClient, s3Client, thingArn } from "../bench/helpers.ts";
 
 export const md5Of = (image: string | Uint8Array): string => createHash("md5").update(typeof image === "string" ? Buffer.from(image, "latin1") : image).digest("hex");
@@ -16,6 +21,28 @@ export type DocumentOf = (url: string, md5: string, size: number) => unknown;
 export interface Execution {
   status: string;
   details: Record<string, string>;
+}
+
+/**
+ * A simulated board provisioned as `thing`: the loader, its configuration and
+ * `extraFiles` in Storage, `v1` copied into slot 0 by the provisioning image,
+ * then restarted into v1 and connected to the bench.
+ */
+export async function provisionedBoard(bench: Bench, thing: string, v1: string, extraFiles: Record<string, string> = {}): Promise<TestBoard> {
+  const creds = await bench.registry.registerDevice(thing);
+  const board = await startBoard({
+    ".bootcde": await buildDeviceScript("firmware/loader/main.ts", HOST_BOARD, "1.0.0"),
+    "fota.img": v1,
+    "app.json": JSON.stringify({ samplePeriodS: 1 }),
+    ".fota": JSON.stringify({ confirmWindowS: 30, watchdogS: 10 }),
+    ...extraFiles,
+    ...thingStorageFiles(creds, "localhost", bench.mqtt.port),
+  });
+  await board.sim.evaluate(`global.FOTA_VERSION = "1.0.0"`);
+  await board.sim.evaluate(await buildDeviceScript("firmware/provision/main.ts"));
+  await board.sim.evaluate(`setTimeout(function () { E.reboot(); }, 10), 0`);
+  await board.sim.waitFor(new RegExp(`^connected to localhost as ${thing}$`), 30_000);
+  return board;
 }
 
 export class FotaJobs {
