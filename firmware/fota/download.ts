@@ -101,7 +101,7 @@ const MAX_BACKOFF_MS = 30000;
  * never touched).
  */
 export function download(url: string, slot: Region, size: number, md5: string, options?: DownloadOptions): Promise<DownloadResult> {
-  return new Promise(function (resolve) {
+  return new Promise((resolve) => {
     new Transfer(url, slot, size, md5, options || {}, resolve).request();
   });
 }
@@ -163,20 +163,15 @@ class Transfer {
     options.headers = attempt.from > 0 ? { Range: "bytes=" + attempt.from + "-" } : {};
     if (this._options.ca !== undefined) options.ca = this._options.ca;
     this._watch(attempt);
-    const self = this;
     let request: EspruinoHttpRequest;
     try {
-      request = require("http").get(options, function (res) {
-        self._onResponse(attempt, res);
-      });
+      request = require("http").get(options, (res) => this._onResponse(attempt, res));
     } catch (e) {
       const message = messageOf(e);
       this._retry(attempt, isTlsError(undefined, message) ? "tls" : "network", (isTlsError(undefined, message) ? "TLS: " : "cannot connect: ") + message);
       return;
     }
-    request.on("error", function (e: { code?: number; message?: string }) {
-      self._onError(attempt, e);
-    });
+    request.on("error", (e: { code?: number; message?: string }) => this._onError(attempt, e));
   }
 
   private _onResponse(attempt: Attempt, res: EspruinoHttpResponse): void {
@@ -185,22 +180,17 @@ class Transfer {
     attempt.lastData = getTime();
     const status = parseInt(String(res.statusCode), 10);
     const failure = this._checkResponse(attempt, status, res.headers);
-    const self = this;
     if (failure !== "") {
       // Drain what still comes: the interpreter buffers a body nobody reads until its buffers are full.
-      res.on("data", function () {});
+      res.on("data", () => undefined);
       const retryable = status >= 500 && status <= 599;
       if (retryable) this._retry(attempt, "http", failure);
       else this._fail(status === 200 || status === 206 ? "size" : "http", failure);
       return;
     }
     if (status === 200 && attempt.from > 0) this._writer.restart();
-    res.on("data", function (data: string) {
-      self._onData(attempt, data);
-    });
-    res.on("close", function () {
-      self._onClose(attempt);
-    });
+    res.on("data", (data: string) => this._onData(attempt, data));
+    res.on("close", () => this._onClose(attempt));
   }
 
   /** Why this response cannot be used, or "". */
@@ -270,13 +260,12 @@ class Transfer {
 
   /** Gives up an attempt with no data for timeoutMs: one timer, re-armed only when it fires early. */
   private _watch(attempt: Attempt): void {
-    const self = this;
-    const check = function () {
+    const check = () => {
       attempt.timer = undefined;
-      if (attempt !== self._current) return;
+      if (attempt !== this._current) return;
       const idleMs = (getTime() - attempt.lastData) * 1000;
-      if (idleMs >= self._timeoutMs) self._retry(attempt, "timeout", "timed out after " + self._timeoutMs / 1000 + " s without data");
-      else attempt.timer = setTimeout(check, self._timeoutMs - idleMs);
+      if (idleMs >= this._timeoutMs) this._retry(attempt, "timeout", "timed out after " + this._timeoutMs / 1000 + " s without data");
+      else attempt.timer = setTimeout(check, this._timeoutMs - idleMs);
     };
     attempt.timer = setTimeout(check, this._timeoutMs);
   }
@@ -290,9 +279,8 @@ class Transfer {
     }
     let delay = this._backoffMs;
     for (let i = 1; i < this._attempts && delay < MAX_BACKOFF_MS; i++) delay *= 2;
-    const self = this;
-    setTimeout(function () {
-      if (!self._done) self.request();
+    setTimeout(() => {
+      if (!this._done) this.request();
     }, delay < MAX_BACKOFF_MS ? delay : MAX_BACKOFF_MS);
   }
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { createHash, randomBytes } from "node:crypto";
 import { PowerCutError, SimFlash } from "../../host/sim/flash.ts";
-import { loadBoard } from "../../host/toolchain/board.ts";
+import { listBoards, loadBoard } from "../../host/toolchain/board.ts";
 import type { BoardLayout } from "../../firmware/board/layout.ts";
 import { provideCrc32 } from "../../firmware/crypto/crc32.ts";
 import { BootRecord } from "../../firmware/boot/record.ts";
@@ -18,7 +18,7 @@ import { emptySlot } from "../../firmware/boot/slot-meta.ts";
 
 provideCrc32((data) => zlibCrc32(data));
 
-const BOARDS = ["linux", "esp32"].map((name) => loadBoard(name).layout);
+const BOARDS = listBoards().map((name) => loadBoard(name).layout);
 
 /** A flash chip covering the slots and the boot record of a board (not its whole flash, to keep tests fast). */
 function chipFor(layout: BoardLayout, seed = 1): SimFlash {
