@@ -29,11 +29,12 @@ export interface SimBoardOptions {
 
 export type BootReason = "power-on" | "reboot" | "watchdog" | "power-cut" | "power-cycle";
 
-/** Writes files into a board's Storage before it powers on (what a flasher does). */
+/** Writes files into a board's Storage before it powers on (what a flasher does through the running interpreter). */
 export function writeStorage(board: string, flashFile: string, files: Record<string, string>): void {
-  const { layout } = loadBoard(board);
+  const { layout, interpreter } = loadBoard(board);
   const flash = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize, file: flashFile });
-  const storage = new SimStorage(flash, layout.storage, layout.pageSize);
+  const storage = new SimStorage(flash, interpreter.storage, layout.pageSize);
+  storage.powerOn();
   for (const [name, content] of Object.entries(files)) storage.write(name, content);
 }
 

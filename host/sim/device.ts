@@ -9,7 +9,8 @@ import type { BoardLayout } from "../../firmware/board/layout.ts";
 import { overlaps } from "../../firmware/board/layout.ts";
 import { checkEspruinoCompat } from "../toolchain/gate.ts";
 import { applyInterpreterFidelity } from "./interpreter-fidelity.ts";
-import { SimStorage, type FlashChip } from "./storage.ts";
+import { SimStorage, StorageError, type FlashChip } from "./storage.ts";
+import { JsonSyntaxError, parseStorageJson, storageJson } from "./storage-json.ts";
 import { NetworkFaults, httpModule, netModule, tlsModule, type DeviceEnv } from "./network.ts";
 import { convolve, cryptoModule } from "./crypto.ts";
 import type { BoardProfile } from "./profiles.ts";
@@ -18,7 +19,7 @@ import { HOST_SPEED, hostApi, instrumentRealm, type DeviceClock } from "./board-
 export interface DeviceOptions {
   layout: BoardLayout;
   profile: BoardProfile;
-  flash: FlashChip & { getPage(addr: number): { addr: number; length: number } | undefined };
+  flash: FlashChip;
   /** Console output (already formatted, with \r\n line ends as the interpreter prints). */
   output(text: string): void;
   /** The board restarts: the process must end and a new power-on follow. */
@@ -47,13 +48,14 @@ export class Device {
   private readonly clock: DeviceClock;
 
   constructor(private readonly options: DeviceOptions) {
-    this.storage = new SimStorage(options.flash, options.layout.storage, options.layout.pageSize);
+    this.storage = new SimStorage(options.flash, options.profile.storage, options.layout.pageSize, (text) => options.output(text.replace(/\n/g, "\r\n")));
     this.network = options.network ?? new NetworkFaults();
     this.clock = options.clock ?? HOST_SPEED;
   }
 
   /** Power-on: a fresh realm, then the boot code from Storage. */
   powerOn(): void {
+    this.storage.powerOn();
     this.realm = this.createRealm();
     this.runBootCode();
   }
@@ -194,31 +196,46 @@ export class Device {
       },
     };
     const storage = this.storage;
+    // The interpreter's exceptions from Storage, as realm errors with its messages.
+    const storageCall = <T>(fn: () => T): T => {
+      try {
+        return fn();
+      } catch (e) {
+        if (e instanceof StorageError) throw new RealmError(e.message);
+        if (e instanceof JsonSyntaxError) throw new (g.SyntaxError as ErrorConstructor)(e.message);
+        throw e;
+      }
+    };
+    const toRealm = (v: unknown) => (v === undefined ? undefined : (g.JSON as JSON).parse(JSON.stringify(v)));
+    const storageData = (data: unknown): string | Uint8Array => (typeof data === "string" ? data : new Uint8Array(toBytes([data])));
+    const isPlainObject = (v: unknown) => typeof v === "object" && v !== null && Object.prototype.toString.call(v) === "[object Object]";
     const storageModule = {
       read: (name: string, offset?: number, length?: number) => storage.read(name, offset, length),
-      readJSON: (name: string, noExceptions?: boolean) => {
-        const text = storage.read(name);
-        if (text === undefined) return undefined;
-        try {
-          return (g.JSON as JSON).parse(text);
-        } catch (e) {
-          if (noExceptions) return undefined;
-          throw e;
-        }
-      },
+      readJSON: (name: string, noExceptions?: boolean) =>
+        storageCall(() => {
+          const text = storage.read(name);
+          if (text === undefined) return undefined;
+          try {
+            return toRealm(parseStorageJson(text));
+          } catch (e) {
+            if (noExceptions && e instanceof JsonSyntaxError) return undefined;
+            throw e;
+          }
+        }),
       readArrayBuffer: (name: string) => {
-        const text = storage.read(name);
-        return text === undefined ? undefined : new RealmUint8Array(toBytes([text])).buffer;
+        const bytes = storage.readBytes(name);
+        return bytes === undefined ? undefined : new RealmUint8Array(bytes).buffer;
       },
+      // An object is written as JSON.stringify writes it, whatever the offset and size.
       write: (name: string, data: unknown, offset?: number, size?: number) =>
-        storage.write(name, typeof data === "string" ? data : new Uint8Array(toBytes([data])), offset, size),
-      writeJSON: (name: string, data: unknown) => storage.write(name, (g.JSON as JSON).stringify(data)),
-      erase: (name: string) => storage.erase(name),
+        storageCall(() => (isPlainObject(data) ? storage.write(name, storageJson(data, "stringify")) : storage.write(name, storageData(data), offset, size))),
+      writeJSON: (name: string, data: unknown) => storageCall(() => storage.writeJSON(name, data)),
+      erase: (name: string) => void storage.erase(name),
       eraseAll: () => storage.eraseAll(),
-      list: (pattern?: RegExp | string) => (g.JSON as JSON).parse(JSON.stringify(storage.list(pattern))),
+      list: (pattern?: RegExp | string, filter?: { sf?: boolean }) => toRealm(storage.list(pattern, filter)),
       getFree: () => storage.getFree(),
-      getStats: () => storage.getStats(),
-      compact: () => storage.compact(),
+      getStats: () => toRealm(storage.getStats()),
+      compact: () => void storage.compact(),
     };
     const modules: Record<string, unknown> = hostApi({
       Flash: flashModule,

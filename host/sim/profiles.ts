@@ -1,13 +1,15 @@
 // What the simulated interpreter reports about itself on a board: its
 // Flash.getFree() answer, process.env and its variable pool, all taken from
 // the board's file (boards/<name>.json, "interpreter").
-import type { BoardFile } from "../toolchain/board.ts";
+import type { BoardFile, InterpreterStorage } from "../toolchain/board.ts";
 
 export interface BoardProfile {
   boardName: string;
   /** Flash.getFree() as the interpreter answers it: on the ESP32 one entry lies inside Storage. */
   flashGetFree: { addr: number; length: number }[];
   env: Record<string, unknown>;
+  /** The interpreter's own Storage area, which the simulated Storage manages. */
+  storage: InterpreterStorage;
   memory(): { free: number; usage: number; total: number; history: number; gc: number; gctime: number; blocksize: number };
 }
 
@@ -30,6 +32,7 @@ export function profileFor(board: BoardFile): BoardProfile {
     boardName: report.board,
     flashGetFree: report.flashGetFree.map((r) => ({ addr: r.start, length: r.size })),
     env: report.env,
+    storage: report.storage,
     memory: pool(report.variables, report.variableBytes),
   };
 }

@@ -13,6 +13,18 @@ export const BOARDS_DIR = new URL("../../boards/", import.meta.url).pathname;
 export const NETWORK_KINDS = ["wifi", "host"] as const;
 export type NetworkKind = (typeof NETWORK_KINDS)[number];
 
+/**
+ * The interpreter build's own Storage area (FLASH_SAVED_CODE_START/_LENGTH):
+ * where require("Storage") walks its files, puts new ones and compacts. The
+ * layout's `storage` region is the part of it the project lets Storage fill.
+ */
+export interface InterpreterStorage {
+  start: number;
+  size: number;
+  /** The build defines ESPR_STORAGE_FILENAME_TABLE (the Linux build does): Storage writes a lookup-table file now and then. */
+  filenameTable: boolean;
+}
+
 /** What the interpreter itself reports on this board (not the layout we chose): the simulator answers the same. */
 export interface InterpreterReport {
   /** process.env.BOARD */
@@ -38,6 +50,7 @@ export interface InterpreterReport {
   flashGetFree: Region[];
   /** The rest of process.env. */
   env: Record<string, number>;
+  storage: InterpreterStorage;
 }
 
 /** One speed figure of a board: its typical value, its worst case where a datasheet gives one, and where it comes from. */
@@ -175,12 +188,23 @@ export function parseBoard(json: unknown, source: string): BoardFile {
   const network = obj.network;
   if (!NETWORK_KINDS.includes(network as NetworkKind)) fail(`"network" must be one of ${NETWORK_KINDS.join(", ")}`);
 
+  const interpreter = parseInterpreterReport(obj.interpreter, fail);
+  const area = region({ name: "interpreter.storage", start: interpreter.storage.start, size: interpreter.storage.size }, "interpreter.storage");
+  // Storage fills its area from the start: the part the project allows is a prefix of it.
+  if (storage.start !== area.start || regionEnd(storage) > regionEnd(area)) {
+    fail(`storage (0x${hex(storage.start)}..0x${hex(regionEnd(storage))}) must start where the interpreter's Storage area starts and lie inside it (0x${hex(area.start)}..0x${hex(regionEnd(area))})`);
+  }
+  for (const r of reserved) if (overlaps(r, area)) fail(`${r.name} overlaps the interpreter's Storage area (0x${hex(area.start)}..0x${hex(regionEnd(area))})`);
+  if (interpreter.env.STORAGE !== undefined && interpreter.env.STORAGE !== area.size) {
+    fail(`interpreter.env.STORAGE (${interpreter.env.STORAGE}) is not interpreter.storage.size (${area.size})`);
+  }
+
   return {
     layout: { name: name as string, flash, pageSize: pageSize as number, slots, bootRecord, storage, reserved },
     description: typeof obj.description === "string" ? obj.description : "",
     network: network as NetworkKind,
     imageBudget,
-    interpreter: parseInterpreterReport(obj.interpreter, fail),
+    interpreter,
     speed: parseSpeed(obj.speed, fail),
   };
 }
@@ -212,6 +236,9 @@ function parseInterpreterReport(value: unknown, fail: (m: string) => never): Int
   for (const [key, n] of Object.entries(env)) if (typeof n !== "number") fail(`interpreter.env.${key} must be a number`);
   if (typeof obj.poolGrowsOnDemand !== "boolean") fail(`interpreter.poolGrowsOnDemand must be true or false`);
   if (typeof obj.tlsFromPool !== "boolean") fail(`interpreter.tlsFromPool must be true or false`);
+  const storage = parseRegion(obj.storage, "interpreter.storage", fail);
+  const filenameTable = asObject(obj.storage, "interpreter.storage", fail).filenameTable;
+  if (typeof filenameTable !== "boolean") fail(`interpreter.storage.filenameTable must be true or false (does the build define ESPR_STORAGE_FILENAME_TABLE?)`);
   return {
     board: obj.board as string,
     variables: count("variables"),
@@ -220,6 +247,7 @@ function parseInterpreterReport(value: unknown, fail: (m: string) => never): Int
     tlsFromPool: obj.tlsFromPool as boolean,
     flashGetFree: (obj.flashGetFree as unknown[]).map((r, i) => parseRegion(r, `interpreter.flashGetFree[${i}]`, fail)),
     env: env as Record<string, number>,
+    storage: { start: storage.start, size: storage.size, filenameTable: filenameTable as boolean },
   };
 }
 
