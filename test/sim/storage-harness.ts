@@ -192,8 +192,13 @@ export function content(seed: number, length: number): string {
   return out;
 }
 
-/** A script that prints, for each file in Storage, its name, length and CRC32, then getStats(). */
+/**
+ * A script that prints, for each file in Storage, its name (as character
+ * codes if it is not printable ASCII: a broken chain can hold any bytes),
+ * length and CRC32, then getStats().
+ */
 export const DESCRIBE_STORAGE = `var S = require("Storage");
-S.list().forEach(function (n) { var f = S.read(n); print("file " + JSON.stringify(n) + " " + f.length + " " + E.CRC32(f)); });
+function nm(n) { for (var i = 0; i < n.length; i++) { var c = n.charCodeAt(i); if (c < 32 || c > 126 || c === 34) return n.split("").map(function (x) { return x.charCodeAt(0); }).join("."); } return JSON.stringify(n); }
+S.list().forEach(function (n) { var f = S.read(n); print("file " + nm(n) + " " + f.length + " " + E.CRC32(f)); });
 print("stats " + JSON.stringify(S.getStats()));`;
 
