@@ -139,3 +139,15 @@ test("the interpreter's power-on check: the same verdict and the same erase on a
   assert.deepEqual(interp.boot, ["Storage is corrupt.", "Erasing Storage Area...", "Erase complete."]);
   assertSameRun(interp, runOnSimulator(DESCRIBE_STORAGE, image));
 });
+
+test("Linux: Storage ending in the last page below the raw slots is corrupt for the interpreter too", { skip }, () => {
+  for (const [end, corrupt] of [[0x1fc00 - 64, false], [0x1fc00 + 100, true]] as const) {
+    const { chip, recorder } = linuxChip();
+    linuxStorage(recorder).write("img", content(1, end - 32));
+    chip.write(Buffer.from("(function(){"), AREA.start + 0x20000);
+    const image = Buffer.from(chip.read(AREA.size, AREA.start));
+    const interp = runOnInterpreter(bin!, DESCRIBE_STORAGE, image);
+    assert.equal(interp.boot.includes("Storage is corrupt."), corrupt, `Storage ending at 0x${(AREA.start + end).toString(16)}`);
+    assertSameRun(interp, runOnSimulator(DESCRIBE_STORAGE, image));
+  }
+});

@@ -218,6 +218,17 @@ test("power-on: a corrupt chain on the ESP32 erases its storage partition and no
   assert.ok(whole.read(0xe0000, 0x320000).every((b) => b === 0xff));
 });
 
+test("Linux: a chain ending in the last page below the raw slots is corrupt at the next power-on, which wipes the slots", () => {
+  for (const [end, corrupt] of [[0x1fc00 - 64, false], [0x1fc00 + 100, true]] as const) {
+    const { chip, recorder } = linuxChip();
+    const s = linuxStorage(recorder);
+    s.write("img", content(1, end - HEADER_SIZE));
+    chip.write(Buffer.from("(function(){"), START + 0x20000); // slot 0 holds an image
+    assert.equal(linuxStorage(recorder).powerOn(), !corrupt, `Storage ending at 0x${(START + end).toString(16)}`);
+    assert.equal(chip.read(1, START + 0x20000)[0] === 0xff, corrupt);
+  }
+});
+
 test("power-on: empty Storage with anything written further on is corrupt too", () => {
   const { chip, recorder } = linuxChip();
   chip.write(Buffer.from("raw slot"), START + 0x20000);

@@ -33,6 +33,8 @@ test("boards/esp32.json and boards/linux.json load", () => {
   const linux = loadBoard("linux");
   assert.equal(linux.layout.flash.start, 0x10000000);
   assert.equal(linux.layout.pageSize, 1024);
+  assert.deepEqual(linux.interpreter.storage, { start: 0x10000000, size: 0x40000, filenameTable: true }, "Linux: Storage's area is the whole flash");
+  assert.deepEqual(esp32.interpreter.storage, { start: 0x320000, size: 0xe0000, filenameTable: false });
 });
 
 const base = () => JSON.parse(readFileSync("boards/linux.json", "utf8"));
@@ -57,6 +59,12 @@ const bad: [string, (b: any) => void, RegExp][] = [
   ["a speed figure without its source", (b) => delete b.speed.flashErasePageMs.source, /speed\.flashErasePageMs\.source must say where the figure comes from/],
   ["a worst case below the typical figure", (b) => (b.speed.flashErasePageMs.max = 0.001), /speed\.flashErasePageMs\.max must be a number no smaller than its typical value/],
   ["a speed of zero", (b) => (b.speed.consoleBytesPerSecond.typical = 0), /speed\.consoleBytesPerSecond\.typical must be a positive number/],
+  ["no interpreter Storage area", (b) => delete b.interpreter.storage, /interpreter\.storage must be a JSON object/],
+  ["filename table not said", (b) => delete b.interpreter.storage.filenameTable, /interpreter\.storage\.filenameTable must be true or false/],
+  ["Storage area misaligned", (b) => (b.interpreter.storage.start = "0x10000100"), /interpreter\.storage starts at 0x10000100, not on a 1024-byte page boundary/],
+  ["layout storage not at the start of the area", (b) => Object.assign(b.storage, { start: "0x10000400", size: "0x1F000" }), /storage .* must start where the interpreter's Storage area starts/],
+  ["layout storage larger than the area", (b) => (b.interpreter.storage.size = "0x10000"), /must start where the interpreter's Storage area starts and lie inside it/],
+  ["process.env.STORAGE disagrees", (b) => (b.interpreter.env.STORAGE = 131072), /interpreter\.env\.STORAGE \(131072\) is not interpreter\.storage\.size \(262144\)/],
 ];
 
 for (const [name, mutate, reason] of bad) {
