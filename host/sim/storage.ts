@@ -57,9 +57,9 @@ export interface StorageStats {
 
 export const HEADER_SIZE = 32;
 /** JsfFileName: names longer than this are cut to it. */
-export const NAME_SIZE = 28;
+const NAME_SIZE = 28;
 /** JSF_ALIGNMENT (neither build sets FLASH_64BITS_ALIGNMENT). */
-export const ALIGNMENT = 4;
+const ALIGNMENT = 4;
 const WORD_UNSET = 0xffffffff;
 /** JsfFileFlags, in the top byte of the size word. */
 const FLAG = { none: 0, filenameTable: 32, storageFile: 64, compressed: 128 } as const;
@@ -254,11 +254,6 @@ export class SimStorage {
     this.tableAddr = 0;
     this.tableSize = 0;
     return this.bankCompact(this.area.start);
-  }
-
-  /** Storage.optimise: writes a filename table now (builds with ESPR_STORAGE_FILENAME_TABLE only). */
-  optimise(): void {
-    if (this.area.filenameTable) this.createFileTable();
   }
 
   // ---------------------------------------------------------------- jsflash.c
@@ -667,7 +662,7 @@ function copyHeader(from: Header, to: Header): void {
 }
 
 /** The bytes the interpreter writes for a string: one per character, UTF-8 if any is beyond a byte (the Linux build's Unicode strings). */
-export function stringBytes(s: string): Uint8Array {
+function stringBytes(s: string): Uint8Array {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return Buffer.from(s, "utf8");
   return Buffer.from(s, "latin1");
 }
