@@ -1,8 +1,7 @@
 // Storage.getStats(): its fields, what a file, an erase and compact() do to them.
 export {};
 const S = require("Storage");
-// getStats() is not in firmware/types yet: its fields are printed below.
-const stats = () => (S as unknown as { getStats(): Record<string, number> }).getStats();
+const stats = () => S.getStats();
 const bytes = (ch: string, n: number) => {
   let s = "";
   while (s.length < n) s += ch;
