@@ -33,7 +33,7 @@ export type BootReason = "power-on" | "reboot" | "watchdog" | "power-cut" | "pow
 export function writeStorage(board: string, flashFile: string, files: Record<string, string>): void {
   const { layout, interpreter } = loadBoard(board);
   const flash = new SimFlash({ start: layout.flash.start, size: layout.flash.size, pageSize: layout.pageSize, file: flashFile });
-  const storage = new SimStorage(flash, interpreter.storage, layout.pageSize);
+  const storage = new SimStorage(flash, interpreter.storage);
   storage.powerOn();
   for (const [name, content] of Object.entries(files)) storage.write(name, content);
 }

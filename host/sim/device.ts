@@ -48,7 +48,7 @@ export class Device {
   private readonly clock: DeviceClock;
 
   constructor(private readonly options: DeviceOptions) {
-    this.storage = new SimStorage(options.flash, options.profile.storage, options.layout.pageSize, (text) => options.output(text.replace(/\n/g, "\r\n")));
+    this.storage = new SimStorage(options.flash, options.profile.storage, (text) => options.output(text.replace(/\n/g, "\r\n")));
     this.network = options.network ?? new NetworkFaults();
     this.clock = options.clock ?? HOST_SPEED;
   }

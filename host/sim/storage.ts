@@ -106,13 +106,12 @@ export class SimStorage {
 
   /**
    * `area` is the interpreter's whole Storage area (not the part of it the
-   * project lets Storage fill); `console` receives what the interpreter prints
+   * project lets Storage fill); its pages are the chip's. `console` receives what the interpreter prints
    * ("Compacting...", "Storage is corrupt.").
    */
   constructor(
     private readonly flash: FlashChip,
     private readonly area: InterpreterStorage,
-    private readonly pageSize: number,
     private readonly console: (text: string) => void = () => undefined,
   ) {
     this.end = area.start + area.size;

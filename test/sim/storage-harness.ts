@@ -17,7 +17,6 @@ import { SimStorage, type FlashChip } from "../../host/sim/storage.ts";
 
 export const LINUX = loadBoard("linux");
 export const AREA = LINUX.interpreter.storage;
-export const PAGE = LINUX.layout.pageSize;
 
 /** A write or an erase: the bytes of the range it touched, as they are right after it. */
 export interface FlashOp {
@@ -67,7 +66,7 @@ export function recording(chip: SimFlash): { recorder: FlashChip; ops: FlashOp[]
 
 /** SimStorage over a chip, as the Linux interpreter's Storage. */
 export function linuxStorage(chip: FlashChip, console?: (text: string) => void): SimStorage {
-  return new SimStorage(chip, AREA, PAGE, console);
+  return new SimStorage(chip, AREA, console);
 }
 
 /** Powers on a simulated Linux board over `image` and runs `code` as a file, as the interpreter does. */

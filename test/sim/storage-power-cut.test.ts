@@ -110,7 +110,7 @@ test("survey: random layouts on both builds, a cut at every operation of each co
     };
     for (let layout = 0; layout < build.layouts; layout++) {
       const setup = chipOf();
-      const storage = new SimStorage(setup, build.area, build.pageSize);
+      const storage = new SimStorage(setup, build.area);
       const files = new Map<string, string>();
       const count = 3 + random(8);
       for (let i = 0; i < count; i++) {
@@ -125,14 +125,14 @@ test("survey: random layouts on both builds, a cut at every operation of each co
       const image = Buffer.from(setup.read(build.area.size, build.area.start));
       const probe = chipOf(image);
       const before = probe.opsCount;
-      new SimStorage(probe, build.area, build.pageSize).compact();
+      new SimStorage(probe, build.area).compact();
       const n = probe.opsCount - before;
       for (const mode of ["clean", "torn"] as const) {
         for (let k = 1; k <= n; k++) {
           const chip = chipOf(image);
           chip.armPowerCut(k, mode);
-          assert.throws(() => new SimStorage(chip, build.area, build.pageSize).compact(), PowerCutError);
-          const found = outcome(new SimStorage(chip.powerCycle(k), build.area, build.pageSize), files).outcome;
+          assert.throws(() => new SimStorage(chip, build.area).compact(), PowerCutError);
+          const found = outcome(new SimStorage(chip.powerCycle(k), build.area), files).outcome;
           const key = `${mode} cut, ${k === 1 ? "first operation (an erase)" : "later operation"}: ${found}`;
           tally.set(key, (tally.get(key) ?? 0) + 1);
         }

@@ -187,7 +187,7 @@ test("ESP32 build: its own 896 KB partition of 4 KB pages, no filename table", (
   const area = esp32.interpreter.storage;
   assert.deepEqual(area, { start: 0x320000, size: 0xe0000, filenameTable: false });
   const chip = new SimFlash({ start: area.start, size: area.size, pageSize: esp32.layout.pageSize });
-  const s = new SimStorage(chip, area, esp32.layout.pageSize);
+  const s = new SimStorage(chip, area);
   for (let i = 0; i < 120; i++) s.write(`n${i % 30}`, `v${i}`);
   for (let i = 0; i < 100; i++) s.write(`m${i}`, `w${i}`);
   for (let i = 0; i < 100; i++) s.erase(`m${i}`);
@@ -211,9 +211,9 @@ test("power-on: a corrupt chain on the ESP32 erases its storage partition and no
   const esp32 = loadBoard("esp32");
   const whole = new SimFlash({ start: 0, size: 0x400000, pageSize: 4096 });
   whole.write(Buffer.from("boot record"), 0x310000);
-  new SimStorage(whole, esp32.interpreter.storage, 4096).write("a", "x");
+  new SimStorage(whole, esp32.interpreter.storage).write("a", "x");
   whole.write(Buffer.from([9]), 0x321000);
-  assert.equal(new SimStorage(whole, esp32.interpreter.storage, 4096).powerOn(), false);
+  assert.equal(new SimStorage(whole, esp32.interpreter.storage).powerOn(), false);
   assert.equal(Buffer.from(whole.read(11, 0x310000)).toString(), "boot record");
   assert.ok(whole.read(0xe0000, 0x320000).every((b) => b === 0xff));
 });
