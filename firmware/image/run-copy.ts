@@ -32,7 +32,7 @@ export function runnableImage(flash: FlashModule, slot: Region, size: number, cr
   if (matches(Storage.read(RUN_COPY), size, crc)) return { code: Storage.read(RUN_COPY)!, from: "run copy" };
   let problem = "";
   try {
-    makeRoom(size, storage);
+    makeRoom(size, storage, pageSize);
     // The first write creates the file with its full size; the others fill it in place.
     for (let at = 0; at < size; at += pageSize) Storage.write(RUN_COPY, flash.read(size - at < pageSize ? size - at : pageSize, slot.start + at), at, size);
     const copy = Storage.read(RUN_COPY);
@@ -52,20 +52,24 @@ function matches(copy: string | undefined, size: number, crc: number): boolean {
 }
 
 /**
- * Keeps Storage inside the board's Storage region: when the copy would end
- * past it, the old copy (the first erased file Storage will ever hold, so a
- * compaction starts at its page and leaves the loader and configuration
- * alone) is erased and Storage compacted.
+ * Keeps Storage inside the board's Storage region, short of its last page:
+ * when the copy would end past that, the old copy (the first erased file
+ * Storage will ever hold, so a compaction starts at its page and leaves the
+ * loader and configuration alone) is erased and Storage compacted. The last
+ * page stays blank because the interpreter's power-on check reads the page
+ * after the one where Storage ends: on Linux that is slot 0, and raw data
+ * there makes it erase the whole flash (docs/interpreter.md, Storage).
  */
-function makeRoom(size: number, storage: Region): void {
+function makeRoom(size: number, storage: Region, pageSize: number): void {
   const Storage = require("Storage");
   const needed = STORAGE_HEADER_BYTES + ((size + 3) & ~3);
   const end = () => {
     const stats = Storage.getStats();
     return stats.totalBytes - stats.freeBytes;
   };
-  if (end() + needed <= storage.size) return;
+  const limit = storage.size - pageSize;
+  if (end() + needed < limit) return;
   Storage.erase(RUN_COPY);
   Storage.compact();
-  if (end() + needed > storage.size) throw new Error("Storage has no room for a " + size + "-byte run copy");
+  if (end() + needed >= limit) throw new Error("Storage has no room for a " + size + "-byte run copy");
 }

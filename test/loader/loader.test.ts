@@ -136,8 +136,9 @@ test("row C3: a confirmed slot whose bytes no longer match its CRC-32 is not run
 test("row C4: when Storage cannot hold the run copy, the image still runs, from RAM", async () => {
   const b = await provisionedBoard();
   try {
-    // An application's file fills the rest of the board's Storage region (128 KB on linux): no room for a copy.
-    await b.sim.evaluate(`var st = require("Storage"); st.erase("fota.run"); st.compact(); var g = st.getStats(); st.write("big.dat", "x", 0, 0x20000 - (g.totalBytes - g.freeBytes) - 64); 0`);
+    // An application's file fills the board's Storage region (128 KB on linux) up to its last page, which
+    // must stay blank (Storage ending there, next to slot 0, is corrupt at power-on): no room for a copy.
+    await b.sim.evaluate(`var st = require("Storage"); st.erase("fota.run"); st.compact(); var g = st.getStats(); st.write("big.dat", "x", 0, 0x20000 - 1024 - (g.totalBytes - g.freeBytes) - 64); 0`);
     const after = b.sim.lines.length;
     await reboot(b);
     await b.sim.waitFor(/^loader: the run copy could not be made \(Storage has no room for a \d+-byte run copy\): running from RAM$/, 10_000, after);
