@@ -12,9 +12,11 @@
 // a page, walks that take every page go on at the start of the next page.
 // Erasing a file zeroes the first 4 bytes of its name ("trash").
 //
-// Left out, because neither build we target uses them: the second bank
-// (FLASH_SAVED_CODE2), StorageFile (open()), compressed files (save()) and the
-// file-address cache (ESPR_USE_STORAGE_CACHE). The filename table
+// Left out: the second bank (FLASH_SAVED_CODE2) and the file-address cache
+// (ESPR_USE_STORAGE_CACHE), which neither build we target defines; writing
+// StorageFiles (open()) and compressed files (save()), which the firmware does
+// not use (files of theirs that the interpreter wrote are still listed,
+// filtered and compacted as it does). The filename table
 // (ESPR_STORAGE_FILENAME_TABLE) is kept: the Linux build defines it.
 import { Buffer } from "node:buffer";
 import type { InterpreterStorage } from "../toolchain/board.ts";
