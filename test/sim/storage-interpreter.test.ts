@@ -151,3 +151,16 @@ test("Linux: Storage ending in the last page below the raw slots is corrupt for 
     assertSameRun(interp, runOnSimulator(DESCRIBE_STORAGE, image));
   }
 });
+
+test("a filename table the simulator wrote is found by the interpreter at power-on, and used the same way", { skip }, () => {
+  const { chip, recorder } = linuxChip();
+  const storage = linuxStorage(recorder);
+  for (let i = 0; i < 210; i++) storage.write(`n${i % 40}`, `v${i}`);
+  assert.ok(storage.getStats().fileCount > storage.list().length, "a table file exists");
+  const image = Buffer.from(chip.read(AREA.size, AREA.start));
+  const code = `${DESCRIBE_STORAGE}
+for (var i = 0; i < 40; i += 3) S.erase("n" + i);
+S.write("n1", "again"); S.write("new", "file");
+print(S.read("n1"), S.read("n2"), S.list().length, JSON.stringify(S.getStats()));`;
+  assertSameRun(runOnInterpreter(bin!, code, image, straceAvailable), runOnSimulator(code, image));
+});
