@@ -19,8 +19,14 @@ export interface BoardLayout {
   slots: Region[];
   /** Pages given to the power-safe boot record. */
   bootRecord: Region;
-  /** Where the interpreter keeps Storage: never written raw. */
+  /** The part of the interpreter's Storage area the firmware lets Storage fill. */
   storage: Region;
+  /**
+   * Inside storage: the data pages of the Storage file fota.run, which fota
+   * flash creates over exactly this region; the one part of Storage the
+   * loader writes raw (docs/boot-record.md, section 1).
+   */
+  runCopy: Region;
   /** Other regions raw writes must never touch (the running interpreter, its data). */
   reserved: Region[];
 }

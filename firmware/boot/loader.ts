@@ -50,7 +50,7 @@ export function decideBoot(record: BootRecord, flash: FlashModule, layout: Board
     const slot = trial ? s.trial : s.confirmed;
     if (slot === null) break;
     const meta = s.slots[slot];
-    const image = runnableImage(flash, layout.slots[slot], meta.size, meta.crc32, layout.pageSize, layout.storage);
+    const image = runnableImage(flash, layout.slots[slot], meta.size, meta.crc32, layout.pageSize, layout.runCopy);
     if (image) {
       if (trial) record.change(countTrialStart);
       return { slot, trial, image, notes };

@@ -1,75 +1,59 @@
 // The run copy: the image that runs now, copied from its raw code slot into
-// the Storage file RUN_COPY, because code evaluated from a Storage string
-// stays in flash while code evaluated from RAM fills the variable pool.
-// It is only a cache of the raw slot, checked against the record's size and
-// CRC-32 at every start and made again when it does not match
-// (docs/boot-record.md, section 5, rows C1 to C4).
+// the data pages of the Storage file RUN_COPY, because code evaluated from a
+// Storage string stays in flash while code evaluated from RAM fills the
+// variable pool. `fota flash` creates the file once, over exactly the board's
+// runCopy region; the loader rewrites only its data pages, raw, so no power
+// cut can leave Storage's chain of headers corrupt (docs/boot-record.md,
+// sections 1 and 5, rows C1 to C4).
 import type { Region } from "../board/layout";
+import { isFileHeader, STORAGE_HEADER_BYTES } from "./storage-header";
 
 export const RUN_COPY = "fota.run";
-
-/** A Storage file's header, and its data's alignment (the interpreter's src/jsflash.c). */
-const STORAGE_HEADER_BYTES = 32;
 
 /** What runs: a string to evaluate, and where it lives. */
 export interface Runnable {
   code: string;
-  /** "run copy": found in Storage (row C1); "new run copy": made now (row C2); "ram": Storage could not hold it (row C4). */
+  /** "run copy": found in Storage (row C1); "new run copy": made now (row C2); "ram": no run copy could be had (row C4). */
   from: "run copy" | "new run copy" | "ram";
   /** Why it runs from RAM, for the console. */
   note?: string;
 }
 
+/** The interlock before any raw write: fota.run's header lies right before the region, with the region's size. */
+export function hasRunCopyFile(flash: FlashModule, runCopy: Region): boolean {
+  return isFileHeader(flash.read(STORAGE_HEADER_BYTES, runCopy.start - STORAGE_HEADER_BYTES), RUN_COPY, runCopy.size);
+}
+
 /**
  * The image of `slot` (`size` bytes with CRC-32 `crc`) ready to evaluate: the
  * run copy, made first if it does not match; the raw image read into RAM if
- * Storage cannot hold the copy; undefined if the raw slot's bytes do not have
- * that CRC-32 (the image is corrupt).
+ * no run copy can be had; undefined if the raw slot's bytes do not have that
+ * CRC-32 (the image is corrupt).
  */
-export function runnableImage(flash: FlashModule, slot: Region, size: number, crc: number, pageSize: number, storage: Region): Runnable | undefined {
-  if (!(size > 0 && size <= slot.size)) return undefined;
+export function runnableImage(flash: FlashModule, slot: Region, size: number, crc: number, pageSize: number, runCopy: Region): Runnable | undefined {
+  if (!(size > 0 && size <= slot.size && size <= runCopy.size)) return undefined;
   const Storage = require("Storage");
-  if (matches(Storage.read(RUN_COPY), size, crc)) return { code: Storage.read(RUN_COPY)!, from: "run copy" };
-  let problem = "";
-  try {
-    makeRoom(size, storage, pageSize);
-    // The first write creates the file with its full size; the others fill it in place.
-    for (let at = 0; at < size; at += pageSize) Storage.write(RUN_COPY, flash.read(size - at < pageSize ? size - at : pageSize, slot.start + at), at, size);
-    const copy = Storage.read(RUN_COPY);
-    if (matches(copy, size, crc)) return { code: copy!, from: "new run copy" };
-    problem = "the copy in Storage reads back wrong";
-  } catch (e) {
-    problem = (e as Error).message || String(e);
+  let note: string;
+  if (!hasRunCopyFile(flash, runCopy)) {
+    note = "no " + RUN_COPY + " over the run copy region; reprovision the board (fota flash)";
+  } else {
+    const found = Storage.read(RUN_COPY, 0, size);
+    if (matches(found, size, crc)) return { code: found!, from: "run copy" };
+    for (let at = 0; at < size; at += pageSize) {
+      const page = flash.read(size - at < pageSize ? size - at : pageSize, slot.start + at);
+      flash.erasePage(runCopy.start + at);
+      flash.write(page, runCopy.start + at);
+    }
+    const made = Storage.read(RUN_COPY, 0, size);
+    if (matches(made, size, crc)) return { code: made!, from: "new run copy" };
+    note = "the copy reads back wrong";
   }
-  // The copy failed: either the slot is corrupt, or Storage is (full, damaged).
+  // No run copy: the slot is either corrupt (C3), or the image runs from RAM (C4).
   const code = E.toString(flash.read(size, slot.start));
   if ((E.CRC32(code) >>> 0) !== crc) return undefined;
-  return { code, from: "ram", note: problem };
+  return { code, from: "ram", note };
 }
 
 function matches(copy: string | undefined, size: number, crc: number): boolean {
   return copy !== undefined && copy.length === size && (E.CRC32(copy) >>> 0) === crc;
-}
-
-/**
- * Keeps Storage inside the board's Storage region, short of its last page:
- * when the copy would end past that, the old copy (the first erased file
- * Storage will ever hold, so a compaction starts at its page and leaves the
- * loader and configuration alone) is erased and Storage compacted. The last
- * page stays blank because the interpreter's power-on check reads the page
- * after the one where Storage ends: on Linux that is slot 0, and raw data
- * there makes it erase the whole flash (docs/interpreter.md, Storage).
- */
-function makeRoom(size: number, storage: Region, pageSize: number): void {
-  const Storage = require("Storage");
-  const needed = STORAGE_HEADER_BYTES + ((size + 3) & ~3);
-  const end = () => {
-    const stats = Storage.getStats();
-    return stats.totalBytes - stats.freeBytes;
-  };
-  const limit = storage.size - pageSize;
-  if (end() + needed < limit) return;
-  Storage.erase(RUN_COPY);
-  Storage.compact();
-  if (end() + needed >= limit) throw new Error("Storage has no room for a " + size + "-byte run copy");
 }

@@ -5,5 +5,5 @@
 export const STAGED_IMAGE = "fota.img";
 /** The provisioning image itself; evaluated from a RAM copy, so it may erase its own file. */
 export const PROVISION_SCRIPT = "fotaprov.js";
-/** Fills Storage up to a page boundary after the files written at provisioning (docs/boot-record.md, section 5). */
+/** Fills Storage from the files written at provisioning up to the run copy's header (docs/boot-record.md, section 5). */
 export const PAD = "fota.pad";

@@ -2,20 +2,23 @@
 // erased Storage and written the loader, the configuration, this image and
 // the application (as STAGED_IMAGE): copies the application into slot 0,
 // records slot 0 as the confirmed image (with the version in global
-// FOTA_VERSION, if set), then leaves Storage as the loader's run copy needs it
-// (docs/boot-record.md, section 5): the staged files erased, Storage compacted,
-// and a padding file so that the next file, the run copy, starts on a page
-// boundary. It runs from a RAM copy of itself, so it may erase its own file.
+// FOTA_VERSION, if set), then lays Storage out as the loader needs it
+// (docs/boot-record.md, section 5, "Provisioning"): the staged files erased,
+// Storage compacted, a padding file up to where the run copy's header goes,
+// and the run copy, fota.run, created over exactly the board's runCopy region
+// and filled with the image. It runs from a RAM copy of itself, so it may
+// erase its own file; a person is at the board, so the compaction it makes
+// (which a power cut can turn into an erased Storage) is done here, never in
+// the field.
 import { layout } from "virtual:build";
 import { BootRecord } from "../boot/record";
 import { provision } from "../boot/transitions";
 import { copyToSlot } from "../image/slot-writer";
+import { hasRunCopyFile, RUN_COPY } from "../image/run-copy";
+import { STORAGE_HEADER_BYTES } from "../image/storage-header";
 import { PAD, PROVISION_SCRIPT, STAGED_IMAGE } from "./files";
 
 declare const global: { FOTA_VERSION?: string };
-
-/** A Storage file's header (the interpreter's src/jsflash.c): data follows, 4-byte aligned. */
-const STORAGE_HEADER_BYTES = 32;
 
 function provisionSlot0(): string {
   const Storage = require("Storage");
@@ -28,19 +31,25 @@ function provisionSlot0(): string {
   Storage.erase(STAGED_IMAGE);
   Storage.erase(PROVISION_SCRIPT);
   Storage.compact();
-  padToPage(Storage);
+  createRunCopy(Storage, Flash, info.size);
   return "provisioned slot 0: " + info.size + " bytes, md5 " + info.md5 + ", crc32 " + info.crc32;
 }
 
-/** Writes PAD so that the next file's header starts on a page boundary. */
-function padToPage(Storage: StorageModule): void {
+/** Pads Storage up to runCopy's header, then creates fota.run over the region, filled with slot 0's image. */
+function createRunCopy(Storage: StorageModule, Flash: FlashModule, size: number): void {
+  const region = layout.runCopy;
   const stats = Storage.getStats();
-  const end = stats.totalBytes - stats.freeBytes;
-  let gap = (layout.pageSize - (end % layout.pageSize)) % layout.pageSize;
-  if (gap === 0) return;
-  // The pad's own header takes 32 bytes, and a file holds at least one byte.
-  if (gap < STORAGE_HEADER_BYTES + 4) gap += layout.pageSize;
-  Storage.write(PAD, new Uint8Array(gap - STORAGE_HEADER_BYTES));
+  const end = layout.storage.start + stats.totalBytes - stats.freeBytes;
+  const gap = region.start - STORAGE_HEADER_BYTES - end;
+  // A pad is a header and at least one 4-byte word.
+  if (gap !== 0 && gap < STORAGE_HEADER_BYTES + 4) {
+    throw new Error("the files before the run copy end " + gap + " bytes short of its header: no file fits there (boards/" + layout.name + ".json runCopy)");
+  }
+  if (gap > 0) Storage.write(PAD, new Uint8Array(gap - STORAGE_HEADER_BYTES));
+  for (let at = 0; at < size; at += layout.pageSize) {
+    Storage.write(RUN_COPY, Flash.read(size - at < layout.pageSize ? size - at : layout.pageSize, layout.slots[0].start + at), at, region.size);
+  }
+  if (!hasRunCopyFile(Flash, region)) throw new Error(RUN_COPY + " did not land over the run copy region at 0x" + region.start.toString(16));
 }
 
 // Whatever ran before (an older image, its timers) must not write the record meanwhile.

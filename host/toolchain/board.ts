@@ -166,6 +166,13 @@ export function parseBoard(json: unknown, source: string): BoardFile {
   const bootRecord = region(obj.bootRecord, "bootRecord");
   if (bootRecord.size < 2 * (pageSize as number)) fail(`bootRecord must span at least two pages, so one survives while the other is erased`);
   const storage = region(obj.storage, "storage");
+  const runCopy = region(obj.runCopy, "runCopy");
+  // The run copy is the data of the Storage file fota.run, inside Storage (docs/boot-record.md, section 1):
+  // its header and the files before it need room below it, and the page after it stays blank.
+  if (runCopy.start < storage.start + (pageSize as number) || regionEnd(runCopy) + (pageSize as number) > regionEnd(storage)) {
+    fail(`runCopy (0x${hex(runCopy.start)}..0x${hex(regionEnd(runCopy))}) must lie inside storage, at least a page from its start and a page short of its end`);
+  }
+  for (const slot of slots) if (slot.size > runCopy.size) fail(`runCopy (${runCopy.size} bytes) is smaller than ${slot.name} (${slot.size} bytes): an image must fit it`);
   if (!Array.isArray(obj.reserved)) fail(`"reserved" must be a list of regions (may be empty)`);
   const reserved = (obj.reserved as unknown[]).map((r, i) => region(r, `reserved[${i}]`));
 
@@ -200,7 +207,7 @@ export function parseBoard(json: unknown, source: string): BoardFile {
   }
 
   return {
-    layout: { name: name as string, flash, pageSize: pageSize as number, slots, bootRecord, storage, reserved },
+    layout: { name: name as string, flash, pageSize: pageSize as number, slots, bootRecord, storage, runCopy, reserved },
     description: typeof obj.description === "string" ? obj.description : "",
     network: network as NetworkKind,
     imageBudget,

@@ -42,6 +42,9 @@ const base = () => JSON.parse(readFileSync("boards/linux.json", "utf8"));
 const bad: [string, (b: any) => void, RegExp][] = [
   ["overlapping slots", (b) => (b.slots[1].start = "0x10020400"), /slot0 .* overlaps slot1/],
   ["slot inside Storage", (b) => (b.slots[0].start = "0x10000000"), /overlaps storage/],
+  ["run copy outside Storage", (b) => (b.runCopy.start = "0x10030000"), /runCopy .* must lie inside storage/],
+  ["run copy with no blank page after it", (b) => (b.runCopy = { name: "runcopy", start: "0x10011000", size: "0xF000" }), /a page short of its end/],
+  ["run copy smaller than a slot", (b) => (b.runCopy.size = "0xE000"), /runCopy \(57344 bytes\) is smaller than slot0/],
   ["boot record overlapping a slot", (b) => (b.bootRecord.start = "0x1002F000"), /overlaps bootrecord|bootrecord .* overlaps/],
   ["misaligned start", (b) => (b.slots[0].start = "0x10020100"), /not on a 1024-byte page boundary/],
   ["size not a page multiple", (b) => (b.slots[0].size = "0xF100"), /not a multiple of the page size/],
