@@ -7,9 +7,10 @@
 // Nothing blocks: every call returns a promise; a failure is an Error with a
 // `code` (a JobsErrorCode: AWS's, or Timeout / InvalidStatusDetails / InvalidJobId here).
 import type { Thing } from "./thing";
+import type { AwsJobsErrorCode, ExecutionStatus } from "./jobs-api";
 
-/** A job execution's status, as AWS IoT Jobs names them. */
-export type JobStatus = "QUEUED" | "IN_PROGRESS" | "SUCCEEDED" | "FAILED" | "REJECTED" | "TIMED_OUT" | "REMOVED" | "CANCELED";
+/** A job execution's status (the earlier library's name for it). */
+export type JobStatus = ExecutionStatus;
 
 export const QUEUED: JobStatus = "QUEUED";
 export const IN_PROGRESS: JobStatus = "IN_PROGRESS";
@@ -72,20 +73,9 @@ export interface UpdateOptions extends StartNextOptions {
   includeJobDocument?: boolean;
 }
 
-/**
- * What went wrong with a Jobs request: AWS's own error codes (the Jobs MQTT
- * API's ErrorResponse), then the client's, in the same spelling.
- */
+/** What went wrong with a Jobs request: AWS's codes, then the client's, in the same spelling. */
 export type JobsErrorCode =
-  | "InvalidTopic"
-  | "InvalidJson"
-  | "InvalidRequest"
-  | "InvalidStateTransition"
-  | "ResourceNotFound"
-  | "VersionMismatch"
-  | "InternalError"
-  | "RequestThrottled"
-  | "TerminalStateReached"
+  | AwsJobsErrorCode
   /** No answer within the timeout. */
   | "Timeout"
   /** Refused here before sending: AWS would refuse it. */

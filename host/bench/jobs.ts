@@ -1,12 +1,13 @@
 // The AWS IoT Jobs state machine, as AWS documents it: pure functions over
 // plain records, no I/O and no clock (callers pass `now` in milliseconds).
 // Request parsing lives in jobs-requests.ts; storage and timers in jobs-service.ts.
+import { EXECUTION_STATUSES, type AwsJobsErrorCode, type ExecutionStatus } from "../../firmware/aws/jobs-api.ts";
+
+export { EXECUTION_STATUSES, type ExecutionStatus };
 
 /** AWS's jobId pattern. */
 export const JOB_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 
-export const EXECUTION_STATUSES = ["QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED", "REMOVED"] as const;
-export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 export type StatusDetails = Record<string, string>;
 
 const TERMINAL: readonly ExecutionStatus[] = ["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED", "REMOVED"];
@@ -17,18 +18,6 @@ const DEVICE_SETTABLE: readonly ExecutionStatus[] = ["IN_PROGRESS", "SUCCEEDED",
 export const isTerminal = (s: string): boolean => TERMINAL.includes(s as ExecutionStatus);
 export const isPending = (s: ExecutionStatus): boolean => s === "QUEUED" || s === "IN_PROGRESS";
 
-/** Error codes of the Jobs MQTT API's ErrorResponse. */
-export type JobsErrorCode =
-  | "InvalidTopic"
-  | "InvalidJson"
-  | "InvalidRequest"
-  | "InvalidStateTransition"
-  | "ResourceNotFound"
-  | "VersionMismatch"
-  | "InternalError"
-  | "RequestThrottled"
-  | "TerminalStateReached";
-
 export interface ExecutionState {
   status: ExecutionStatus;
   statusDetails: StatusDetails;
@@ -36,7 +25,7 @@ export interface ExecutionState {
 }
 
 export interface JobsError {
-  code: JobsErrorCode;
+  code: AwsJobsErrorCode;
   message: string;
   /**
    * Only for InvalidStateTransition and VersionMismatch, as AWS documents the
@@ -47,7 +36,7 @@ export interface JobsError {
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: JobsError };
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = <T = never>(code: JobsErrorCode, message: string, executionState?: ExecutionState): Result<T> => ({
+export const fail = <T = never>(code: AwsJobsErrorCode, message: string, executionState?: ExecutionState): Result<T> => ({
   ok: false,
   error: executionState ? { code, message, executionState } : { code, message },
 });

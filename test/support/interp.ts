@@ -3,6 +3,7 @@
 // firmware's own code, as the board would read it (its boot record, the bytes
 // of a slot): the interpreter's, which it keeps in its folder (FLASH_FILE),
 // or a simulated board's, which holds the same bytes.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,6 +43,19 @@ export const recordInFolder = (dir: string): BootState => recordInFlashFile(join
 
 /** The first `size` bytes of a code slot in the interpreter's flash. */
 export const slotInFolder = (dir: string, slot: number, size: number): Buffer => slotInFlashFile(join(dir, FLASH_FILE), slot, size);
+
+/** Asserts that the interpreter's flash holds `image` (with `md5`) in slot 1, confirmed for `jobId`, with v1 still valid in slot 0. */
+export function assertConfirmedInSlot1(dir: string, image: string, jobId: string, md5: string): BootState {
+  const record = recordInFolder(dir);
+  assert.equal(record.confirmed, 1);
+  assert.equal(record.trial, null);
+  assert.equal(record.slots[1].state, "valid");
+  assert.equal(record.slots[1].jobId, jobId);
+  assert.equal(record.slots[1].md5, md5);
+  assert.equal(record.slots[0].state, "valid", "v1 stays as the fallback");
+  assert.equal(slotInFolder(dir, 1, image.length).toString("latin1"), image);
+  return record;
+}
 
 /**
  * Runs `code` on the interpreter without blocking this process (a server here
