@@ -9,8 +9,8 @@
 //   per 4 KB block, computed on both paths by image/slot-writer.ts) compared
 //   with the signed one.
 // Prints each path's total, the time in hashing and in flash, the signed
-// total over the MD5 one (issue 12), and the ratio of the MD5 total to MD5
-// alone over the same 64 KB in RAM (target: at most 1.3x).
+// total over the MD5 one, and each total over MD5 alone on the same 64 KB in
+// RAM (targets: MD5 path at most 1.3x, signed path at most 1.5x).
 import https from "node:https";
 import { once } from "node:events";
 import { spawn } from "node:child_process";
@@ -148,7 +148,7 @@ function report(where: string, r: BenchResult, expected: { md5: string; digest: 
   );
   console.log(
     `  signed path  total ${s(g.seconds)}  hash list+CRC in download ${s(gt.hashSeconds)}  flash ${s(gt.flashSeconds)}  ` +
-      `download+flash ${s(gt.totalSeconds - gt.hashSeconds)}  RSA-2048 verify ${s(g.verifySeconds!)}`,
+      `download+flash ${s(gt.totalSeconds - gt.hashSeconds)}  RSA-2048 verify ${s(g.verifySeconds!)}  total/MD5-alone ${(g.seconds / r.md5Seconds).toFixed(2)}x`,
   );
   console.log(`  signed/MD5   ${(g.seconds / m.seconds).toFixed(2)}x  (MD5, digest and signature correct in every run)`);
   return true;

@@ -1,5 +1,6 @@
 // The power-cut campaign on a simulated board running the real loader image:
-// an update is staged into slot 1, started on trial, and either confirms or
+// an update (with a security counter) is staged into slot 1, started on
+// trial, and either confirms (the record's counter floor rises to it) or
 // crashes; power is cut at one flash write or erase (cleanly or torn), the
 // board comes back on its own, and once it settles it is powered on again.
 // Each cut point then checks that the board started a valid image and that
@@ -179,9 +180,12 @@ function shiftRing(provisioned: string, offset: number, file: string): string {
 }
 
 /** The update()+test() stand-in for a scenario: Storage "next.img" into slot 1, on trial. */
+/** The security counter each staged image carries: the floor must rise to it exactly when it is confirmed (docs/boot-record.md). */
+const STAGED_COUNTER: Record<ScenarioName, number> = { confirm: 7, crash: 5 };
+
 export function stageCode(scenario: ScenarioName, images: Record<string, string>): string {
   const version = scenario === "confirm" ? "2.0.0" : "crash";
-  const job = { file: "next.img", slot: 1, jobId: `job-${scenario}`, version };
+  const job = { file: "next.img", slot: 1, jobId: `job-${scenario}`, version, counter: STAGED_COUNTER[scenario] };
   return `global.STAGE = ${JSON.stringify(job)};\n${images.stage}`;
 }
 
@@ -282,6 +286,9 @@ function checkOutcome(scenario: ScenarioName, cutBeforeTrial: boolean, s: BootSt
     allowed.push("v1 in slot 0, trial rolled back: crashed", "v1 in slot 0, trial rolled back: restarted");
     if (cutBeforeTrial) allowed.push(...beforeTrial());
   }
+  const floor = scenario === "confirm" && s.confirmed === 1 ? STAGED_COUNTER.confirm : 0;
+  if (s.counterFloor !== floor) problems.push(`the security counter floor is ${s.counterFloor}, not ${floor}`);
+  if (s.slots[1].state !== "empty" && s.slots[1].state !== "writing" && s.slots[1].counter !== STAGED_COUNTER[scenario]) problems.push(`slot 1 keeps counter ${s.slots[1].counter}, not ${STAGED_COUNTER[scenario]}`);
   if (!allowed.includes(outcome)) problems.push(`outcome "${outcome}" cannot follow this cut${cutBeforeTrial ? "" : " after the trial was marked"}`);
   // A trial runs once: a restart after it started rolls it back, whatever cut it.
   const trialStarts = flowLines.filter((l) => TRIAL_START.test(l)).length;
