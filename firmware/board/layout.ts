@@ -27,6 +27,13 @@ export interface BoardLayout {
    * loader writes raw (docs/boot-record.md, section 1).
    */
   runCopy: Region;
+  /**
+   * One page per slot, page i holding slot i's signed manifest (a checksummed
+   * record, firmware/image/signature-page.ts), written raw by the update flow
+   * before the slot is marked valid, read by the boot verifier
+   * (docs/boot-record.md, section 1; docs/signing.md, "Verify at boot").
+   */
+  signatures: Region;
   /** Other regions raw writes must never touch (the running interpreter, its data). */
   reserved: Region[];
 }

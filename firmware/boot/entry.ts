@@ -18,9 +18,11 @@ export type FailureReason =
   /** A slot failed its CRC-32 check before running. */
   | "image-corrupt"
   /** Download, write or verification of a new image failed. */
-  | "update-failed";
+  | "update-failed"
+  /** Verify at boot: the slot's signature page, signature or bytes did not check (docs/boot-record.md, row C5). */
+  | "signature-invalid";
 
-export const FAILURE_REASONS: FailureReason[] = ["none", "not-confirmed", "crashed", "restarted", "image-corrupt", "update-failed"];
+export const FAILURE_REASONS: FailureReason[] = ["none", "not-confirmed", "crashed", "restarted", "image-corrupt", "update-failed", "signature-invalid"];
 
 export interface Failure {
   reason: FailureReason;

@@ -2,9 +2,11 @@
 // trial that did not confirm, pick the slot the record names, get its image
 // ready to run from Storage (checked against the record's CRC-32), then run it
 // with the trial's guards (crash at start, confirm window, watchdog).
-// docs/boot-record.md, section 5, is the table this follows (rows A1 to D2).
+// docs/boot-record.md, section 5, is the table this follows (rows A1 to D2),
+// with the signature check of verify at boot (row C5) when the board has it on.
 import type { BoardLayout } from "../board/layout";
 import type { BootRecord } from "./record";
+import type { SlotMeta } from "./slot-meta";
 import { countTrialStart, markInvalid, rollBack } from "./transitions";
 import { RECORD_FORMAT } from "./entry";
 import { setBootContext, type BootContext } from "./context";
@@ -15,9 +17,18 @@ export interface LoaderSettings {
   confirmWindowS: number;
   /** Watchdog timeout while a trial runs (auto-kicked when idle, so only a hang trips it); 0: off. */
   watchdogS: number;
+  /** Check each slot's signature before running it (the boot verifier, docs/signing.md, "Verify at boot"). */
+  verifyAtBoot: boolean;
 }
 
-export const DEFAULT_SETTINGS: LoaderSettings = { confirmWindowS: 180, watchdogS: 30 };
+export const DEFAULT_SETTINGS: LoaderSettings = { confirmWindowS: 180, watchdogS: 30, verifyAtBoot: false };
+
+/**
+ * Verify at boot: does the image about to run from `slot` (its raw bytes and
+ * `code`, what will be evaluated) carry its owner's signature? ok: `text` says
+ * what it cost; not ok: `text` is the refusal, starting with its name.
+ */
+export type BootCheck = (slot: number, meta: SlotMeta, code: string) => { ok: boolean; text: string };
 
 /** What the loader decided, for its console line and for tests. */
 export interface BootDecision {
@@ -34,7 +45,7 @@ export interface BootDecision {
  * slot to run. Every change it makes is written to the record before the
  * image runs, so a reset at any point repeats the same decision or a safer one.
  */
-export function decideBoot(record: BootRecord, flash: FlashModule, layout: BoardLayout): BootDecision {
+export function decideBoot(record: BootRecord, flash: FlashModule, layout: BoardLayout, check?: BootCheck): BootDecision {
   const notes: string[] = [];
   let s = record.state();
   if (s.trial !== null && s.trialStarts > 0) {
@@ -51,12 +62,21 @@ export function decideBoot(record: BootRecord, flash: FlashModule, layout: Board
     if (slot === null) break;
     const meta = s.slots[slot];
     const image = runnableImage(flash, layout.slots[slot], meta.size, meta.crc32, layout.pageSize, layout.runCopy);
-    if (image) {
-      if (trial) record.change(countTrialStart);
-      return { slot, trial, image, notes };
+    if (!image) {
+      notes.push("slot " + slot + " fails its CRC-32: not run");
+      s = record.change((st) => markInvalid(st, slot, "image-corrupt", "CRC-32 mismatch at boot"));
+      continue;
     }
-    notes.push("slot " + slot + " fails its CRC-32: not run");
-    s = record.change((st) => markInvalid(st, slot, "image-corrupt", "CRC-32 mismatch at boot"));
+    // Row C5: the bytes that run (the run copy, accepted on a CRC-32 alone) are checked, not only the raw slot.
+    const verdict = check ? check(slot, meta, image.code) : { ok: true, text: "" };
+    if (!verdict.ok) {
+      notes.push("slot " + slot + " refused at boot: " + verdict.text);
+      s = record.change((st) => markInvalid(st, slot, "signature-invalid", verdict.text));
+      continue;
+    }
+    if (verdict.text) notes.push("slot " + slot + " " + verdict.text);
+    if (trial) record.change(countTrialStart);
+    return { slot, trial, image, notes };
   }
   return { slot: null, trial: false, notes };
 }

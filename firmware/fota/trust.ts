@@ -23,9 +23,14 @@ export function boardTrust(): BoardTrust {
  * else the whole verification against the stored image's hash list digest.
  */
 export function signatureVerdict(doc: FotaDocument, anchor: TrustAnchor, counterFloor: number, digest: string | undefined): Verdict {
-  const signed = doc.signature || ({} as NonNullable<FotaDocument["signature"]>);
-  const fields: SignedDocument = { bc_size: doc.bc_size, bc_version: doc.bc_version, bc_digest: signed.bc_digest, bc_counter: signed.bc_counter, bc_key: signed.bc_key, "sig-sha256-rsa": signed["sig-sha256-rsa"] };
+  const fields = signedFieldsOf(doc);
   return digest === undefined ? documentVerdict(fields, anchor, counterFloor) : verifySignature(fields, layout.name, digest, anchor, counterFloor);
+}
+
+/** What the signature covers of a checked document: what the slot's signature page keeps (firmware/image/signature-page.ts). */
+export function signedFieldsOf(doc: FotaDocument): SignedDocument {
+  const signed = doc.signature || ({} as NonNullable<FotaDocument["signature"]>);
+  return { bc_size: doc.bc_size, bc_version: doc.bc_version, bc_digest: signed.bc_digest, bc_counter: signed.bc_counter, bc_key: signed.bc_key, "sig-sha256-rsa": signed["sig-sha256-rsa"] };
 }
 
 /** How an installed image was vouched for, for the job's statusDetails. */

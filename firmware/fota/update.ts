@@ -8,7 +8,8 @@ import { beginWrite, imageWritten, markInvalid, progress } from "../boot/transit
 import { bootContext, bootRecord } from "../boot/context";
 import { checkFotaDocument, type DocumentCheck, type FotaDocument } from "./document";
 import { download, type DownloadFailureCause, type DownloadOptions } from "./download";
-import { boardTrust, signatureNote, signatureVerdict } from "./trust";
+import { boardTrust, signatureNote, signatureVerdict, signedFieldsOf } from "./trust";
+import { writeSignaturePage } from "../image/signature-page";
 
 /** How often a download's progress is recorded: at most this much is fetched again after a restart. */
 const PROGRESS_BYTES = 16384;
@@ -117,6 +118,9 @@ export function install(doc: FotaDocument, options?: UpdateOptions): Promise<Upd
           return failed("signature", verdict.reason);
         }
       }
+      // The slot is still "writing": a cut here leaves it not valid, and its page is written again with it (docs/boot-record.md, case 10).
+      // Unsigned, the page is left blank: no manifest of an image this slot held before stays beside this one.
+      writeSignaturePage(require("Flash"), layout, slot, anchor ? signedFieldsOf(doc) : null);
       const counter = anchor && doc.signature ? doc.signature.bc_counter : 0;
       const image = { size: result.size, crc32: result.crc32, md5: result.md5, counter, version: doc.bc_version, jobId };
       record.change((s) => imageWritten(s, slot, image));

@@ -2,15 +2,28 @@
 // record names (see firmware/boot/loader.ts), after settling a failed trial.
 import { layout, firmwareVersion, growPoolTo } from "virtual:build";
 import { BootRecord } from "../boot/record";
-import { decideBoot, runSlot, DEFAULT_SETTINGS, type LoaderSettings } from "../boot/loader";
+import { decideBoot, runSlot, DEFAULT_SETTINGS, type BootCheck, type LoaderSettings } from "../boot/loader";
+import { LOADER_SETTINGS_FILE, VERIFIER_FILE } from "../provision/files";
 
-/** Optional overrides in Storage (".fota"): {"confirmWindowS": 60, "watchdogS": 20}. */
+/** Optional overrides in Storage (LOADER_SETTINGS_FILE): {"confirmWindowS": 60, "watchdogS": 20, "verifyAtBoot": true}. */
 function settings(): LoaderSettings {
-  const stored = require("Storage").readJSON(".fota", true) || {};
+  const stored = require("Storage").readJSON(LOADER_SETTINGS_FILE, true) || {};
   return {
     confirmWindowS: typeof stored.confirmWindowS === "number" && stored.confirmWindowS > 0 ? stored.confirmWindowS : DEFAULT_SETTINGS.confirmWindowS,
     watchdogS: typeof stored.watchdogS === "number" && stored.watchdogS >= 0 ? stored.watchdogS : DEFAULT_SETTINGS.watchdogS,
+    verifyAtBoot: stored.verifyAtBoot === true,
   };
+}
+
+/**
+ * The boot verifier, evaluated from its Storage file (its code stays in
+ * flash) only when verify at boot is on; a sentence when it cannot be had.
+ */
+function bootCheck(flash: FlashModule): BootCheck | string {
+  const code = require("Storage").read(VERIFIER_FILE);
+  if (code === undefined) return "no " + VERIFIER_FILE;
+  const made = (0, eval)(code).bootVerifier(flash);
+  return made.ok === false ? made.reason : made;
 }
 
 /**
@@ -28,16 +41,23 @@ function growPool(variables: number): void {
 if (growPoolTo) growPool(growPoolTo);
 const flash = require("Flash");
 const record = new BootRecord(flash, layout);
-const decision = decideBoot(record, flash, layout);
-for (let i = 0; i < decision.notes.length; i++) print("loader: " + decision.notes[i]);
-if (decision.slot === null) {
-  print("loader " + firmwareVersion + ": no valid image in any slot; provision the board (fota flash)");
+const loaderSettings = settings();
+const check = loaderSettings.verifyAtBoot ? bootCheck(flash) : undefined;
+if (typeof check === "string") {
+  // Verify at boot with no way to verify: no slot is at fault, so none is marked invalid; none runs unchecked.
+  print("loader " + firmwareVersion + ": verify at boot is on, but " + check + ": nothing runs; provision the board again (fota flash --verify-at-boot)");
 } else {
-  const image = decision.image!;
-  if (image.from === "new run copy") print("loader: copied slot " + decision.slot + " into Storage to run it from flash");
-  if (image.from === "ram") print("loader: the run copy could not be made (" + image.note + "): running from RAM");
-  print("loader " + firmwareVersion + ": starting slot " + decision.slot + (decision.trial ? " on trial" : ""));
-  // The image is one IIFE: evaluated here, it declares nothing in the loader's
-  // scope. Indirect, so the minifier may still rename the loader's own names.
-  runSlot(decision, record, settings(), (code) => (0, eval)(code));
+  const decision = decideBoot(record, flash, layout, check);
+  for (let i = 0; i < decision.notes.length; i++) print("loader: " + decision.notes[i]);
+  if (decision.slot === null) {
+    print("loader " + firmwareVersion + ": no valid image in any slot; provision the board (fota flash)");
+  } else {
+    const image = decision.image!;
+    if (image.from === "new run copy") print("loader: copied slot " + decision.slot + " into Storage to run it from flash");
+    if (image.from === "ram") print("loader: the run copy could not be made (" + image.note + "): running from RAM");
+    print("loader " + firmwareVersion + ": starting slot " + decision.slot + (decision.trial ? " on trial" : ""));
+    // The image is one IIFE: evaluated here, it declares nothing in the loader's
+    // scope. Indirect, so the minifier may still rename the loader's own names.
+    runSlot(decision, record, loaderSettings, (code) => (0, eval)(code));
+  }
 }

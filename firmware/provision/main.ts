@@ -3,7 +3,8 @@
 // the application (as STAGED_IMAGE): copies the application into slot 0,
 // records slot 0 as the confirmed image (with the version in global
 // FOTA_VERSION, if set), then lays Storage out as the loader needs it
-// (docs/boot-record.md, section 5, "Provisioning"): the staged files erased,
+// (docs/boot-record.md, section 5, "Provisioning"): slot 0's signature page
+// written from the staged record, if any, the staged files erased,
 // Storage compacted, a padding file up to where the run copy's header goes,
 // and the run copy, fota.run, created over exactly the board's runCopy region
 // and filled with the image. It runs from a RAM copy of itself, so it may
@@ -16,7 +17,8 @@ import { provision } from "../boot/transitions";
 import { copyToSlot } from "../image/slot-writer";
 import { hasRunCopyFile, RUN_COPY } from "../image/run-copy";
 import { STORAGE_HEADER_BYTES } from "../image/storage-header";
-import { PAD, PROVISION_SCRIPT, STAGED_IMAGE } from "./files";
+import { PAD, PROVISION_SCRIPT, STAGED_IMAGE, STAGED_SIGNATURE } from "./files";
+import { readSignaturePage, writeSignaturePage } from "../image/signature-page";
 
 declare const global: { FOTA_VERSION?: string };
 
@@ -26,13 +28,29 @@ function provisionSlot0(): string {
   const image = Storage.read(STAGED_IMAGE);
   if (image === undefined) throw new Error("no " + STAGED_IMAGE + " in Storage to provision");
   const stored = copyToSlot(image, layout.slots[0], layout.pageSize, Flash);
-  const info = { size: stored.size, crc32: stored.crc32, md5: stored.md5, counter: 0, version: global.FOTA_VERSION || "", jobId: "" };
+  const info = { size: stored.size, crc32: stored.crc32, md5: stored.md5, counter: signSlot0(Storage, Flash), version: global.FOTA_VERSION || "", jobId: "" };
   new BootRecord(Flash, layout).change((s) => provision(s, 0, info));
   Storage.erase(STAGED_IMAGE);
+  if (Storage.read(STAGED_SIGNATURE) !== undefined) Storage.erase(STAGED_SIGNATURE);
   Storage.erase(PROVISION_SCRIPT);
   Storage.compact();
   createRunCopy(Storage, Flash, info.size);
   return "provisioned slot 0: " + info.size + " bytes, md5 " + info.md5 + ", crc32 " + info.crc32;
+}
+
+/**
+ * The signature pages: every one blank, then slot 0's record copied raw into
+ * its page when fota flash staged one (--verify-at-boot). Returns the signed
+ * security counter (0: unsigned), which the record must hold for slot 0.
+ */
+function signSlot0(Storage: StorageModule, Flash: FlashModule): number {
+  for (let i = 0; i < layout.slots.length; i++) writeSignaturePage(Flash, layout, i, null);
+  const staged = Storage.read(STAGED_SIGNATURE);
+  if (staged === undefined) return 0;
+  Flash.write(staged, layout.signatures.start);
+  const signed = readSignaturePage(Flash, layout, 0);
+  if (typeof signed === "string") throw new Error(STAGED_SIGNATURE + ": " + signed);
+  return signed.bc_counter;
 }
 
 /** Pads Storage up to runCopy's header, then creates fota.run over the region, filled with slot 0's image. */

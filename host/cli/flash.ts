@@ -7,8 +7,10 @@
 //   3. require("Storage").eraseAll()
 //   4. written in this order, each chunk read back by the board:
 //      .bootcde (the loader), the configuration files, the trust anchor
-//      (fota.pub, with --trust-key), the provisioning script (fotaprov.js),
-//      the application image (fota.img)
+//      (fota.pub, with --trust-key), with --verify-at-boot the loader's
+//      setting (.fota), the boot verifier (fota.vfy) and slot 0's signature
+//      record (fota.sig, copied into its raw page and erased by the script),
+//      the provisioning script (fotaprov.js), the application image (fota.img)
 //   5. the provisioning script runs (from a RAM copy) and prints one line,
 //      "provisioned ..." or "provisioning failed: <reason>", possibly after
 //      seconds of work and other output; it erases fota.img and itself
@@ -24,11 +26,12 @@ import { readDeviceConfig, storageFiles } from "./device-config.ts";
 import { ConsoleError, ConsoleSession } from "./console-session.ts";
 import { BoardConsole, BoardError, type WrittenFile } from "./board-console.ts";
 import { boardFlagUsage, DEFAULT_BOARD, listBoards, loadBoard, type BoardFile } from "../toolchain/board.ts";
-import { PROVISION_SCRIPT, STAGED_IMAGE } from "../../firmware/provision/files.ts";
+import { PROVISION_SCRIPT, STAGED_IMAGE, STAGED_SIGNATURE } from "../../firmware/provision/files.ts";
+import { bootVerifyFiles } from "../signing/boot-verify.ts";
 import { TRUST_ANCHOR_FILE } from "../../firmware/fota/manifest.ts";
 import { readPublicKey, SigningError, trustAnchorFor } from "../signing/keys.ts";
 
-export const FLASH_USAGE = `fota flash --port PORT --config device.json [${boardFlagUsage()}] [--version V] [--trust-key KEY.pub.pem] [--dist DIR] [--baud N]`;
+export const FLASH_USAGE = `fota flash --port PORT --config device.json [${boardFlagUsage()}] [--version V] [--trust-key KEY.pub.pem [--verify-at-boot --sign KEY.key.pem --counter N]] [--dist DIR] [--baud N]`;
 
 /** The loader's Storage name: the interpreter runs it at power-on. */
 const LOADER = ".bootcde";
@@ -45,7 +48,12 @@ interface StorageFile {
 }
 
 export async function flash(argv: string[], log: (line: string) => void = console.log): Promise<void> {
-  const flags = parseFlags(argv, { values: ["port", "config", "board", "version", "dist", "baud", "trust-key"] });
+  const flags = parseFlags(argv, { values: ["port", "config", "board", "version", "dist", "baud", "trust-key", "sign", "counter"], switches: ["verify-at-boot"] });
+  const verifyAtBoot = flags.switches.has("verify-at-boot");
+  if (verifyAtBoot && (flags.values["trust-key"] === undefined || flags.values.sign === undefined || flags.values.counter === undefined)) {
+    fail("--verify-at-boot needs --trust-key KEY.pub.pem, --sign KEY.key.pem and --counter N: slot 0 is signed here, and the board checks it at every start");
+  }
+  if (!verifyAtBoot && (flags.values.sign !== undefined || flags.values.counter !== undefined)) fail("--sign and --counter sign slot 0 for --verify-at-boot, which is not given");
   const port = flags.values.port ?? fail("--port is required (a serial port, or tcp://HOST:PORT for a network console)");
   const config = readDeviceConfig(flags.values.config ?? fail("--config device.json is required (fota device add writes one)"));
   const boardName = flags.values.board ?? DEFAULT_BOARD;
@@ -58,15 +66,18 @@ export async function flash(argv: string[], log: (line: string) => void = consol
     return readFileSync(path);
   };
   const anchor = flags.values["trust-key"] === undefined ? [] : [trustAnchorFile(flags.values["trust-key"], log)];
+  const app = image("app");
+  const version = flags.values.version ?? "";
+  const verify = verifyAtBoot ? verifyAtBootFiles(app, image("verifier"), board, version, flags.values, log) : [];
   // The order the device side expects (see the top of this file).
   const files: StorageFile[] = [
     { name: LOADER, bytes: image("loader") },
     ...Object.entries(storageFiles(config)).map(([name, bytes]) => ({ name, bytes })),
     ...anchor,
+    ...verify,
     { name: PROVISION_SCRIPT, bytes: image("provision") },
-    { name: STAGED_IMAGE, bytes: image("app") },
+    { name: STAGED_IMAGE, bytes: app },
   ];
-  const version = flags.values.version ?? "";
   const baud = positiveInteger(flags, "baud") ?? DEFAULT_BAUD;
 
   let session: ConsoleSession;
@@ -134,7 +145,7 @@ async function provision(board: BoardConsole, boardFile: BoardFile, port: string
   log(`board: ${verdict}`);
 
   // 6. Read back what stays in Storage.
-  const kept = files.filter((f) => f.name !== STAGED_IMAGE && f.name !== PROVISION_SCRIPT);
+  const kept = files.filter((f) => f.name !== STAGED_IMAGE && f.name !== PROVISION_SCRIPT && f.name !== STAGED_SIGNATURE);
   const crcs = await board.readBack(kept.map((f) => f.name));
   const bad = kept.filter((f, i) => crcs[i] !== crc32(f.bytes));
   if (bad.length > 0) fail(`read-back mismatch on the board for ${bad.map((f) => `${f.name} (${crcs[kept.indexOf(f)] === -1 ? "missing" : "different"})`).join(", ")}; run fota flash again`);
@@ -183,6 +194,25 @@ function trustAnchorFile(path: string, log: (line: string) => void): StorageFile
     return { name: TRUST_ANCHOR_FILE, bytes };
   } catch (e) {
     if (e instanceof SigningError) fail(`--trust-key: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * --verify-at-boot: slot 0 signed here with the owner's key (which must be the
+ * one the board trusts), the boot verifier and the loader's setting
+ * (docs/signing.md, "Verify at boot").
+ */
+function verifyAtBootFiles(app: Buffer, verifier: Buffer, board: BoardFile, version: string, values: Record<string, string>, log: (line: string) => void): StorageFile[] {
+  if (!/^[0-9]+$/.test(values.counter)) fail(`--counter must be a whole number, got "${values.counter}"`);
+  try {
+    const made = bootVerifyFiles(app, { board: board.layout.name, version, counter: Number(values.counter), keyPath: values.sign }, verifier);
+    const trusted = readPublicKey(values["trust-key"]).keyId;
+    if (made.keyId !== trusted) fail(`--sign ${values.sign} is key ${made.keyId}, not the --trust-key ${trusted}: the board would refuse slot 0 at its first start`);
+    log(`the board will verify each slot's signature at every start (verifier ${verifier.length} bytes); slot 0 signed with key ${made.keyId}, security counter ${values.counter}`);
+    return Object.entries(made.files).map(([name, bytes]) => ({ name, bytes }));
+  } catch (e) {
+    if (e instanceof SigningError) fail(`--sign: ${e.message}`);
     throw e;
   }
 }

@@ -173,10 +173,13 @@ export function parseBoard(json: unknown, source: string): BoardFile {
     fail(`runCopy (0x${hex(runCopy.start)}..0x${hex(regionEnd(runCopy))}) must lie inside storage, at least a page from its start and a page short of its end`);
   }
   for (const slot of slots) if (slot.size > runCopy.size) fail(`runCopy (${runCopy.size} bytes) is smaller than ${slot.name} (${slot.size} bytes): an image must fit it`);
+  const signatures = region(obj.signatures, "signatures");
+  // Page i is slot i's signed manifest (docs/boot-record.md, section 1).
+  if (signatures.size < slots.length * (pageSize as number)) fail(`signatures (${signatures.size} bytes) must hold one ${pageSize}-byte page per slot (${slots.length})`);
   if (!Array.isArray(obj.reserved)) fail(`"reserved" must be a list of regions (may be empty)`);
   const reserved = (obj.reserved as unknown[]).map((r, i) => region(r, `reserved[${i}]`));
 
-  const all = [...slots, bootRecord, storage, ...reserved];
+  const all = [...slots, bootRecord, signatures, storage, ...reserved];
   for (let i = 0; i < all.length; i++) {
     for (let j = i + 1; j < all.length; j++) {
       if (overlaps(all[i], all[j])) fail(`${all[i].name} (0x${hex(all[i].start)}..0x${hex(regionEnd(all[i]))}) overlaps ${all[j].name} (0x${hex(all[j].start)}..0x${hex(regionEnd(all[j]))})`);
@@ -207,7 +210,7 @@ export function parseBoard(json: unknown, source: string): BoardFile {
   }
 
   return {
-    layout: { name: name as string, flash, pageSize: pageSize as number, slots, bootRecord, storage, runCopy, reserved },
+    layout: { name: name as string, flash, pageSize: pageSize as number, slots, bootRecord, signatures, storage, runCopy, reserved },
     description: typeof obj.description === "string" ? obj.description : "",
     network: network as NetworkKind,
     imageBudget,

@@ -7,14 +7,22 @@ import { espruinoTslib } from "./espruino-tslib.ts";
 import { espruinoOutput, type OutputOptions } from "./espruino-output.ts";
 import { virtualBuild } from "./virtual-build.ts";
 import { formatBreakdown } from "./size-breakdown.ts";
-import { onDemand } from "./on-demand.ts";
+import { asExpression, onDemand } from "./on-demand.ts";
 
 /** Device entry points: image name → source. */
 export const IMAGES: Record<string, string> = {
   loader: "firmware/loader/main.ts",
   app: "firmware/app/main.ts",
   provision: "firmware/provision/main.ts",
+  verifier: "firmware/verifier/main.ts",
 };
+
+/**
+ * Images that are one expression, whose value (the entry's exports) eval
+ * returns: the boot verifier, which the loader evaluates from its Storage
+ * file only when verify at boot is on (docs/signing.md, "Verify at boot").
+ */
+export const EXPRESSION_IMAGES: Record<string, string> = { verifier: "__fotaVerifier" };
 
 export interface BuildSettings {
   boards: string[];
@@ -44,7 +52,7 @@ export function failOnWarning(what: string): (warning: RollupLog) => void {
 }
 
 /** The plugins that turn device TypeScript into a script the interpreter runs. */
-export function firmwarePlugins(options: { board: BoardFile; firmwareVersion: string } & OutputOptions): Plugin[] {
+export function firmwarePlugins(options: { board: BoardFile; firmwareVersion: string; expression?: string } & OutputOptions): Plugin[] {
   // Modules built on demand go through the same plugins; their sizes are reported as part of the image.
   const onDemandOptions: OutputOptions = {
     shrink: options.shrink,
@@ -55,7 +63,8 @@ export function firmwarePlugins(options: { board: BoardFile; firmwareVersion: st
     espruinoTslib(),
     virtualBuild(options.board, options.firmwareVersion),
     typescript({ tsconfig: "firmware/tsconfig.json", outputToFilesystem: false }),
-    onDemand(() => firmwarePlugins({ ...options, ...onDemandOptions })),
+    onDemand(() => firmwarePlugins({ ...options, ...onDemandOptions, expression: undefined })),
+    ...(options.expression ? [asExpression(options.expression)] : []),
     espruinoOutput(options),
   ];
 }
@@ -71,6 +80,7 @@ export function rollupConfigs(settings: BuildSettings): RollupOptions[] {
         plugins: firmwarePlugins({
           board,
           firmwareVersion: settings.firmwareVersion,
+          expression: EXPRESSION_IMAGES[image],
           shrink: settings.shrink,
           budget: board.imageBudget[image] ? { [`${image}.js`]: board.imageBudget[image] } : {},
           onSize: (file, bytes, limit, modules) =>
@@ -82,6 +92,7 @@ export function rollupConfigs(settings: BuildSettings): RollupOptions[] {
         output: {
           file: `${settings.outDir}/${boardName}/${image}.js`,
           format: "iife",
+          name: EXPRESSION_IMAGES[image],
           strict: false,
           sourcemap: "hidden",
         },

@@ -27,10 +27,32 @@ export function onDemand(plugins: () => Plugin[], onBundle?: (specifier: string,
       const { output } = await bundle.generate({ format: "iife", name: EXPORTS, strict: false, sourcemap: "hidden" });
       await bundle.close();
       const code = output[0].code.trim();
-      const declaration = `var ${EXPORTS}=`;
-      if (!code.startsWith(declaration) || !code.endsWith(";")) throw new Error(`${specifier}: unexpected bundle shape: ${code.slice(0, 40)}`);
       onBundle?.(specifier, code, output[0].map);
-      return `export function load() {\n  return ${code.slice(declaration.length, -1)};\n}\n`;
+      return `export function load() {\n  return ${expressionOf(code, EXPORTS, specifier)};\n}\n`;
+    },
+  };
+}
+
+/** A bundle generated as an iife named `name` ("var name=...;") as the expression whose value is its exports. */
+export function expressionOf(code: string, name: string, what: string): string {
+  const declaration = `var ${name}=`;
+  const trimmed = code.trim();
+  if (!trimmed.startsWith(declaration) || !trimmed.endsWith(";")) throw new Error(`${what}: unexpected bundle shape: ${trimmed.slice(0, 40)}`);
+  return trimmed.slice(declaration.length, -1);
+}
+
+/**
+ * For an image that is an expression (EXPRESSION_IMAGES in config.ts): the
+ * bundle, generated as an iife named `name`, rewritten to "(<expression>)",
+ * whose value eval returns. Placed before espruinoOutput, so its size and
+ * gate see the file as written (the breakdown's module boundaries then sit
+ * the stripped declaration's few bytes early).
+ */
+export function asExpression(name: string): Plugin {
+  return {
+    name: "as-expression",
+    generateBundle(_output, bundle) {
+      for (const file of Object.values(bundle)) if (file.type === "chunk") file.code = `(${expressionOf(file.code, name, file.fileName)})`;
     },
   };
 }

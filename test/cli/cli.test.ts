@@ -33,6 +33,8 @@ test("a user mistake is one line on stderr and a non-zero exit, never a stack tr
     [["job", "create", "--thing", "x", "--image", "package.json", "--slot", "two"], /^fota: --slot must be a slot number or "auto"/],
     [["build", "--board", "nope"], /^fota: unknown board "nope"/],
     [["flash", "--port", "tcp://127.0.0.1:1", "--config", join(dir, "none.json")], /^fota: cannot read the device configuration/],
+    [["flash", "--port", "tcp://127.0.0.1:1", "--config", join(dir, "none.json"), "--verify-at-boot", "--trust-key", "owner.pub.pem"], /^fota: --verify-at-boot needs --trust-key KEY\.pub\.pem, --sign KEY\.key\.pem and --counter N/],
+    [["flash", "--port", "tcp://127.0.0.1:1", "--config", join(dir, "none.json"), "--sign", "owner.key.pem", "--counter", "1"], /^fota: --sign and --counter sign slot 0 for --verify-at-boot, which is not given/],
     [["device", "remove"], /^fota: unknown command "device remove"/],
     [["job", "watch", "no-such-job", "--bench", bench.control.url], /^fota: unknown job "no-such-job"/],
     [["sim", "--frobnicate"], /^fota: unknown flag --frobnicate/],

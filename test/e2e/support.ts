@@ -12,6 +12,9 @@ import { HOST_BOARD } from "../../host/toolchain/board.ts";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { startBoard, type TestBoard } from "../support/sim.ts";
 import { iotClient, s3Client, thingArn } from "../bench/helpers.ts";
+import { trustAnchorFor } from "../../host/signing/keys.ts";
+import { bootVerifyFiles } from "../../host/signing/boot-verify.ts";
+import { TRUST_ANCHOR_FILE } from "../../firmware/fota/manifest.ts";
 
 export const md5Of = (image: string | Uint8Array): string => createHash("md5").update(typeof image === "string" ? Buffer.from(image, "latin1") : image).digest("hex");
 
@@ -95,3 +98,16 @@ export function runningImage(lines: string[], board = "linux"): string {
   const m = line ? pattern.exec(line) : null;
   return m ? `${m[1]}@${m[2]}` : "none";
 }
+
+/**
+ * The Storage files of fota flash --trust-key --verify-at-boot (host/signing/boot-verify.ts)
+ * for `v1` (version 1.0.0, counter 1) in slot 0 on the Linux board, as Storage strings.
+ */
+export async function verifyAtBootFiles(v1: string, owner: { privatePath: string; publicPath: string }, settings: Record<string, unknown>): Promise<Record<string, string>> {
+  const verifier = await buildDeviceScript("firmware/verifier/main.ts", "linux");
+  const made = bootVerifyFiles(Buffer.from(v1, "latin1"), { board: "linux", version: "1.0.0", counter: 1, keyPath: owner.privatePath }, Buffer.from(verifier, "latin1"), settings);
+  const files: Record<string, string> = { [TRUST_ANCHOR_FILE]: trustAnchorFor(owner.publicPath) };
+  for (const [name, bytes] of Object.entries(made.files)) files[name] = bytes.toString("latin1");
+  return files;
+}
+

@@ -30,6 +30,7 @@ test("boards/esp32.json and boards/linux.json load", () => {
   assert.equal(esp32.layout.slots[0].start, 0x190000, "slots live in the unused ota_0 partition");
   assert.equal(esp32.layout.bootRecord.start, 0x310000, "the boot record has the 64 KB flash partition");
   assert.equal(esp32.layout.storage.start, 0x320000);
+  assert.deepEqual([esp32.layout.signatures.start, esp32.layout.signatures.size], [0x312000, 0x2000], "signatures: after the boot record, before Storage");
   const linux = loadBoard("linux");
   assert.equal(linux.layout.flash.start, 0x10000000);
   assert.equal(linux.layout.pageSize, 1024);
@@ -50,6 +51,12 @@ const bad: [string, (b: any) => void, RegExp][] = [
   ["size not a page multiple", (b) => (b.slots[0].size = "0xF100"), /not a multiple of the page size/],
   ["region outside the flash", (b) => (b.slots[1].start = "0x1003F000"), /outside the flash/],
   ["one slot only", (b) => b.slots.pop(), /at least two code slots/],
+  ["signatures of one page for two slots", (b) => (b.signatures.size = "0x400"), /signatures \(1024 bytes\) must hold one 1024-byte page per slot \(2\)/],
+  ["signatures misaligned", (b) => (b.signatures.start = "0x1003E900"), /signatures starts at 0x1003E900, not on a 1024-byte page boundary/],
+  ["signatures overlapping the boot record", (b) => (b.signatures.start = "0x1003E400"), /bootrecord .* overlaps signatures/],
+  ["signatures overlapping a slot", (b) => (b.signatures.start = "0x1002F000"), /slot1 .* overlaps signatures/],
+  ["signatures inside Storage", (b) => (b.signatures.start = "0x10001000"), /signatures .* overlaps storage/],
+  ["no signatures region", (b) => delete b.signatures, /signatures must be a JSON object/],
   ["boot record of one page", (b) => (b.bootRecord.size = "0x400"), /at least two pages/],
   ["bad page size", (b) => (b.pageSize = 1000), /power of two/],
   ["bad address", (b) => (b.slots[0].start = "ten"), /slots\[0\]\.start must be/],
