@@ -21,7 +21,18 @@
 // (targets/linux/jshardware.c), about 10 KB/s: close to an ESP32's 115200-baud
 // console. Its own --telnet console is faster but listens on every interface
 // at a fixed port (2323), with no password.
-import { spawn, type ChildProcess } from "node:child_process";
+//
+// That standard input is read by a second thread, which appends to the event
+// the main thread may be taking out of the same ring buffer at that moment:
+// jshInterruptOff() is empty on Linux (targets/linux/jshardware.c), so nothing
+// stops the two. When they meet, the main thread reads a data byte as an
+// event's length and the interpreter dies with "ASSERT(len <= 64) FAILED AT
+// src/jsdevices.c" (docs/interpreter.md). Measured with fota flash over this
+// console on an idle 2-core machine: 3 of 4 provisionings died. So the
+// interpreter runs pinned to one CPU (taskset), where the threads only meet if
+// one is preempted inside those few instructions.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { ConsoleLines, withoutPrompt } from "../sim/console-lines.ts";
 import { ConsoleServer } from "../sim/console-server.ts";
 
@@ -92,7 +103,8 @@ export class InterpreterBoard extends ConsoleLines {
   private powerOn(reason: InterpreterBootReason): void {
     this.boots++;
     this.lastBootReason = reason;
-    const child = spawn(this.options.bin, this.options.args ?? [], { cwd: this.options.dir, stdio: ["pipe", "pipe", "pipe"] });
+    const [command, args] = pinnedToOneCpu(this.options.bin, this.options.args ?? []);
+    const child = spawn(command, args, { cwd: this.options.dir, stdio: ["pipe", "pipe", "pipe"] });
     this.child = child;
     // Its stderr says only how it started ("espruino: Interactive mode." and the hooks it added).
     child.stderr!.resume();
@@ -124,6 +136,23 @@ export class InterpreterBoard extends ConsoleLines {
     });
   }
 }
+
+/** The command running `bin` on the first CPU this process may use (taskset), or `bin` itself where taskset is missing. */
+function pinnedToOneCpu(bin: string, args: string[]): [string, string[]] {
+  const cpu = FIRST_CPU();
+  return cpu === undefined ? [bin, args] : ["taskset", ["-c", cpu, bin, ...args]];
+}
+
+const FIRST_CPU = (() => {
+  let cpu: string | undefined | null = null;
+  return (): string | undefined => {
+    if (cpu !== null) return cpu;
+    const allowed = /^Cpus_allowed_list:\s*(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"));
+    const hasTaskset = spawnSync("taskset", ["--version"], { stdio: "ignore" }).status === 0;
+    cpu = allowed && hasTaskset ? allowed[1] : undefined;
+    return cpu;
+  };
+})();
 
 /** A console line without its line end, the terminal's clear-line code and the prompt; empty ones are dropped. */
 function cleanLine(raw: string): string | undefined {

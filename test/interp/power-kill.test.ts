@@ -13,29 +13,27 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FLASH_FILE, runInFolder, writeStorageFiles } from "../../host/interp/folder.ts";
 import { InterpreterBoard } from "../../host/interp/supervisor.ts";
-import { APP_LINE, buildImages, judgeSettledBoard, stageCode, type ScenarioName } from "../power/campaign.ts";
+import { APP_LINE, NEXT_IMAGE, buildImages, judgeSettledBoard, signCampaign, stageCode, stagedVersion, type CampaignSigning, type ScenarioName } from "../power/campaign.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 const KILLS = 12;
 const STAGE_AND_RESTART = `eval(require("Storage").read("stage.js")); setTimeout(function () { E.reboot(); }, 10)`;
 let images: Record<string, string>;
+let signing: CampaignSigning;
 
 before(async () => {
-  if (bin) images = await buildImages();
+  if (!bin) return;
+  images = await buildImages();
+  signing = signCampaign(images);
 });
 
-/** A folder whose espruino.flash holds the loader, the scenario's files and v1 provisioned into slot 0. */
+/** A folder whose espruino.flash holds the campaign's board (v1 signed in slot 0, verify at boot on) and, after the run copy, the scenario's stage. */
 function provisionedFolder(scenario: ScenarioName): string {
   const dir = mkdtempSync(join(tmpdir(), `interp-kill-${scenario}-`));
-  writeStorageFiles(bin!, dir, {
-    ".bootcde": images.loader,
-    ".fota": JSON.stringify({ confirmWindowS: 60, watchdogS: 0 }),
-    "fota.img": images["1.0.0"],
-    "next.img": scenario === "confirm" ? images["2.0.0"] : images.crash,
-    "stage.js": stageCode(scenario, images),
-  });
+  writeStorageFiles(bin!, dir, signing.provisioning);
   const lines = runInFolder(bin!, dir, `global.FOTA_VERSION = "1.0.0";\n${images.provision}`);
   assert.ok(lines.some((l) => l.startsWith("provisioned slot 0")), lines.join("\n"));
+  writeStorageFiles(bin!, dir, { [NEXT_IMAGE]: images[stagedVersion(scenario)], "stage.js": stageCode(scenario, images, signing) });
   return dir;
 }
 

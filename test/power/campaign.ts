@@ -1,5 +1,6 @@
-// The power-cut campaign on a simulated board running the real loader image:
-// an update (with a security counter) is staged into slot 1, started on
+// The power-cut campaign on a simulated board running the real loader image,
+// every image signed and the board verifying each at boot: an update (its
+// signature page and its security counter) is staged into slot 1, started on
 // trial, and either confirms (the record's counter floor rises to it) or
 // crashes; power is cut at one flash write or erase (cleanly or torn), the
 // board comes back on its own, and once it settles it is powered on again.
@@ -20,6 +21,11 @@ import { BootRecord } from "../../firmware/boot/record.ts";
 import type { BootState } from "../../firmware/boot/entry.ts";
 import { beginWrite } from "../../firmware/boot/transitions.ts";
 import { recordInFlashFile, slotInFlashFile } from "../support/interp.ts";
+import { createKeyPair, trustAnchorFor } from "../../host/signing/keys.ts";
+import { signImage } from "../../host/signing/sign.ts";
+import { bootVerifyFiles } from "../../host/signing/boot-verify.ts";
+import { TRUST_ANCHOR_FILE, type SignedDocument } from "../../firmware/fota/manifest.ts";
+import { STAGED_IMAGE } from "../../firmware/provision/files.ts";
 
 provideCrc32((data) => zlibCrc32(data));
 
@@ -84,7 +90,7 @@ const CUT_LINE = /^\[sim: power cut at flash op \d+\]$/;
 /** Generous: a trial boot is a few process starts on a shared CI machine. */
 const SETTLE_MS = 30_000;
 
-/** The images of both scenarios, keyed by role (loader, provision, stage) or version (1.0.0, 2.0.0, crash). */
+/** The images of both scenarios, keyed by role (loader, provision, stage, verifier) or version (1.0.0, 2.0.0, crash). */
 export async function buildImages(loaderEntry = "firmware/loader/main.ts"): Promise<Record<string, string>> {
   return {
     loader: await buildDeviceScript(loaderEntry, BOARD, "campaign"),
@@ -93,16 +99,50 @@ export async function buildImages(loaderEntry = "firmware/loader/main.ts"): Prom
     "1.0.0": await buildDeviceScript("test/support/entries/offline-app.ts", BOARD, "1.0.0"),
     "2.0.0": await buildDeviceScript("test/support/entries/offline-app.ts", BOARD, "2.0.0"),
     crash: await buildDeviceScript("firmware/examples/crash-at-start.ts"),
+    verifier: await buildDeviceScript("firmware/verifier/main.ts", BOARD),
   };
+}
+
+/** Security counters: v1's at provisioning; the floor rises to a staged image's exactly when it is confirmed. */
+const COUNTER: Record<string, number> = { "1.0.0": 1, "2.0.0": 7, crash: 5 };
+
+/** What signing gives the campaign; the owner's key is made for it and deleted once everything is signed. */
+export interface CampaignSigning {
+  /** Storage files before provisioning: the loader, its settings with verify at boot on, the trust anchor, the verifier, v1 and its signature record. */
+  provisioning: Record<string, string>;
+  /** The signed fields of each image the stage installs, by version. */
+  signed: Record<string, SignedDocument>;
+}
+
+export function signCampaign(images: Record<string, string>): CampaignSigning {
+  const keyDir = mkdtempSync(join(tmpdir(), "campaign-owner-"));
+  try {
+    const owner = createKeyPair(join(keyDir, "owner"));
+    const request = (version: string) => ({ board: BOARD, version, counter: COUNTER[version], keyPath: owner.privatePath });
+    const bytes = (text: string) => Buffer.from(text, "latin1");
+    // A long confirm window: only the campaign's cuts end a trial, never a slow machine.
+    const verify = bootVerifyFiles(bytes(images["1.0.0"]), request("1.0.0"), bytes(images.verifier), { confirmWindowS: 60, watchdogS: 10 });
+    const provisioning: Record<string, string> = { ".bootcde": images.loader, [STAGED_IMAGE]: images["1.0.0"], [TRUST_ANCHOR_FILE]: trustAnchorFor(owner.publicPath) };
+    for (const [name, content] of Object.entries(verify.files)) provisioning[name] = content.toString("latin1");
+    const signed: Record<string, SignedDocument> = {};
+    for (const version of ["2.0.0", "crash"]) {
+      const { manifest: _manifest, ...fields } = signImage(bytes(images[version]), request(version));
+      signed[version] = { bc_size: images[version].length, bc_version: version, ...fields };
+    }
+    return { provisioning, signed };
+  } finally {
+    rmSync(keyDir, { recursive: true, force: true });
+  }
 }
 
 /** `loaderEntry`: another loader to put through the campaign (e.g. a deliberately broken one). */
 export async function prepareCampaign(loaderEntry?: string): Promise<Campaign> {
   const images = await buildImages(loaderEntry);
+  const signing = signCampaign(images);
   const root = mkdtempSync(join(tmpdir(), "power-campaign-"));
   const templates: Record<string, string> = {};
   for (const scenario of ["confirm", "crash"] as const) {
-    const provisioned = await provisionTemplate(root, scenario, images);
+    const provisioned = await provisionTemplate(root, scenario, images, signing);
     for (const offset of RING_OFFSETS) templates[`${scenario}-${offset}`] = shiftRing(provisioned, offset, join(root, `template-${scenario}-${offset}.bin`));
   }
 
@@ -126,7 +166,7 @@ export async function prepareCampaign(loaderEntry?: string): Promise<Campaign> {
           F.write = function (d, a) { global.OPS.push(["write", a]); return w.call(F, d, a); };
           F.erasePage = function (a) { global.OPS.push(["erase", a]); return e.call(F, a); };
         })(), 0`);
-        await sim.evaluate(stageCode(scenario, images));
+        await sim.evaluate(stageCode(scenario, images, signing));
         const ops = (await sim.evaluate(`global.OPS`)) as ["write" | "erase", number][];
         return ops.map(([kind, addr]) => ({ kind, addr }));
       } finally {
@@ -137,7 +177,7 @@ export async function prepareCampaign(loaderEntry?: string): Promise<Campaign> {
     async run(point) {
       const { sim, dir } = await bootTemplate(point.scenario, point.ringOffset);
       try {
-        return await runCutPoint(sim, join(dir, "flash.bin"), point, images);
+        return await runCutPoint(sim, join(dir, "flash.bin"), point, images, signing);
       } finally {
         await sim.stop();
         rmSync(dir, { recursive: true, force: true });
@@ -147,13 +187,14 @@ export async function prepareCampaign(loaderEntry?: string): Promise<Campaign> {
   };
 }
 
-/** Loader, settings and the images in Storage; v1 provisioned into slot 0 the real way (the provisioning image). */
-async function provisionTemplate(root: string, scenario: ScenarioName, images: Record<string, string>): Promise<string> {
+/**
+ * v1 provisioned into slot 0 the real way (the provisioning image), signed,
+ * with verify at boot on; then the image the stage installs, written after
+ * the run copy, as an application's own file would be.
+ */
+async function provisionTemplate(root: string, scenario: ScenarioName, images: Record<string, string>, signing: CampaignSigning): Promise<string> {
   const flashFile = join(root, `template-${scenario}.bin`);
-  // A long confirm window: only the campaign's cuts end a trial, never a slow machine.
-  const settings = JSON.stringify({ confirmWindowS: 60, watchdogS: 10 });
-  const next = scenario === "confirm" ? images["2.0.0"] : images.crash;
-  writeStorage(BOARD, flashFile, { ".bootcde": images.loader, ".fota": settings, "fota.img": images["1.0.0"], "next.img": next });
+  writeStorage(BOARD, flashFile, signing.provisioning);
   const sim = await SimBoard.start({ board: BOARD, flashFile });
   try {
     await sim.waitFor(/no valid image in any slot/);
@@ -163,6 +204,7 @@ async function provisionTemplate(root: string, scenario: ScenarioName, images: R
   } finally {
     await sim.stop();
   }
+  writeStorage(BOARD, flashFile, { [NEXT_IMAGE]: images[stagedVersion(scenario)] });
   return flashFile;
 }
 
@@ -179,30 +221,33 @@ function shiftRing(provisioned: string, offset: number, file: string): string {
   return file;
 }
 
-/** The update()+test() stand-in for a scenario: Storage "next.img" into slot 1, on trial. */
-/** The security counter each staged image carries: the floor must rise to it exactly when it is confirmed (docs/boot-record.md). */
-const STAGED_COUNTER: Record<ScenarioName, number> = { confirm: 7, crash: 5 };
+/** The Storage file the stage installs from. */
+export const NEXT_IMAGE = "next.img";
 
-export function stageCode(scenario: ScenarioName, images: Record<string, string>): string {
-  const version = scenario === "confirm" ? "2.0.0" : "crash";
-  const job = { file: "next.img", slot: 1, jobId: `job-${scenario}`, version, counter: STAGED_COUNTER[scenario] };
+/** The version each scenario stages: v2, or the image that crashes at start. */
+export const stagedVersion = (scenario: ScenarioName): string => (scenario === "confirm" ? "2.0.0" : "crash");
+
+/** The update()+test() stand-in for a scenario: Storage NEXT_IMAGE into slot 1 with its signature page, on trial. */
+export function stageCode(scenario: ScenarioName, images: Record<string, string>, signing: CampaignSigning): string {
+  const version = stagedVersion(scenario);
+  const job = { file: NEXT_IMAGE, slot: 1, jobId: `job-${scenario}`, version, signed: signing.signed[version] };
   return `global.STAGE = ${JSON.stringify(job)};\n${images.stage}`;
 }
 
-async function runCutPoint(sim: SimBoard, flashFile: string, point: CutPoint, images: Record<string, string>): Promise<CutResult> {
+async function runCutPoint(sim: SimBoard, flashFile: string, point: CutPoint, images: Record<string, string>, signing: CampaignSigning): Promise<CutResult> {
   const mark = sim.lines.length;
   const cutBoot = new Promise<void>((resolve) => sim.once("boot", () => resolve()));
   if (point.phase === "stage") {
     sim.cutPowerAfter(point.op, point.mode);
     // A cut ends the board's process in the middle of the evaluation, which then never answers.
-    await Promise.race([sim.evaluate(stageCode(point.scenario, images)), cutBoot]);
+    await Promise.race([sim.evaluate(stageCode(point.scenario, images, signing)), cutBoot]);
     if (!sim.lines.slice(mark).some((l) => CUT_LINE.test(l))) {
       await sim.waitFor(/^staged slot 1/, SETTLE_MS, mark);
       // Disarm the cut that did not happen: the phase had fewer operations.
       return { point, cut: false, outcome: "no cut", problems: [] };
     }
   } else {
-    await sim.evaluate(stageCode(point.scenario, images));
+    await sim.evaluate(stageCode(point.scenario, images, signing));
     await sim.waitFor(/^staged slot 1/, SETTLE_MS, mark);
     sim.cutPowerOnNextBoot(point.op, point.mode);
     await sim.evaluate(`setTimeout(function () { E.reboot(); }, 10), 0`);
@@ -286,10 +331,15 @@ function checkOutcome(scenario: ScenarioName, cutBeforeTrial: boolean, s: BootSt
     allowed.push("v1 in slot 0, trial rolled back: crashed", "v1 in slot 0, trial rolled back: restarted");
     if (cutBeforeTrial) allowed.push(...beforeTrial());
   }
-  const floor = scenario === "confirm" && s.confirmed === 1 ? STAGED_COUNTER.confirm : 0;
+  const staged = COUNTER[stagedVersion(scenario)];
+  const floor = s.confirmed === 1 ? staged : COUNTER["1.0.0"];
   if (s.counterFloor !== floor) problems.push(`the security counter floor is ${s.counterFloor}, not ${floor}`);
-  if (s.slots[1].state !== "empty" && s.slots[1].state !== "writing" && s.slots[1].counter !== STAGED_COUNTER[scenario]) problems.push(`slot 1 keeps counter ${s.slots[1].counter}, not ${STAGED_COUNTER[scenario]}`);
+  if (s.slots[1].state !== "empty" && s.slots[1].state !== "writing" && s.slots[1].counter !== staged) problems.push(`slot 1 keeps counter ${s.slots[1].counter}, not ${staged}`);
   if (!allowed.includes(outcome)) problems.push(`outcome "${outcome}" cannot follow this cut${cutBeforeTrial ? "" : " after the trial was marked"}`);
+  // Verify at boot: every start checked its slot, and no cut made a slot fail the check.
+  const refusals = flowLines.filter((l) => /^loader: slot \d+ refused at boot|^loader .*: verify at boot is on, but/.test(l));
+  if (refusals.length > 0) problems.push(`verify at boot refused: ${refusals.join("; ")}`);
+  if (!flowLines.some((l) => /^loader: slot \d+ signature verified at boot/.test(l))) problems.push("no start verified its slot");
   // A trial runs once: a restart after it started rolls it back, whatever cut it.
   const trialStarts = flowLines.filter((l) => TRIAL_START.test(l)).length;
   if (trialStarts > 1) problems.push(`the trial image started ${trialStarts} times`);
