@@ -25,7 +25,7 @@ import { HOST_BOARD, loadBoard } from "../host/toolchain/board.ts";
 import { SimBoard, writeStorage } from "../host/sim/board.ts";
 import { CertificateAuthority, derBase64 } from "../host/pki/ca.ts";
 import { createKeyPair, trustAnchorFor } from "../host/signing/keys.ts";
-import { signImage } from "../host/signing/sign.ts";
+import { signedDocument } from "../host/signing/sign.ts";
 import { listen } from "../host/bench/listen.ts";
 import { scriptArgs } from "../host/script-args.ts";
 
@@ -187,8 +187,8 @@ async function onInterpreter(bin: string, script: string): Promise<string[]> {
 const image = randomBytes(SIZE);
 const entryDir = mkdtempSync(join(tmpdir(), "update-bench-entry-"));
 const key = createKeyPair(join(entryDir, "bench"));
-const signature = signImage(image, { board: layout.name, version: "2.0.0", counter: 1, keyPath: key.privatePath });
-const expected = { md5: createHash("md5").update(image).digest("hex"), digest: signature.bc_digest };
+const signed = signedDocument(image, { board: layout.name, version: "2.0.0", counter: 1, keyPath: key.privatePath });
+const expected = { md5: createHash("md5").update(image).digest("hex"), digest: signed.bc_digest };
 const ca = await CertificateAuthority.create("Bench CA");
 const identity = await ca.issueServer("localhost");
 const server = https.createServer({ key: identity.keyPem, cert: identity.certPem }, (_req, res) => {
@@ -200,7 +200,6 @@ let ok = true;
 try {
   writeFileSync(join(entryDir, "entry.js"), ENTRY);
   const bundle = await buildDeviceScript(join(entryDir, "entry.js"));
-  const { manifest: _, ...fields } = signature;
   const config = {
     url: `https://127.0.0.1:${port}/app.js`,
     region: REGION,
@@ -210,7 +209,7 @@ try {
     sample: image.toString("base64"),
     board: layout.name,
     anchor: trustAnchorFor(key.publicPath),
-    signed: { bc_size: SIZE, bc_version: "2.0.0", ...fields },
+    signed,
   };
   const script = `var BENCH = ${JSON.stringify(config)};\n${bundle}`;
   console.log(`update bench: ${SIZE} bytes over HTTPS (127.0.0.1) into flash 0x${REGION.start.toString(16)}, pages of ${layout.pageSize} bytes, signed with RSA-${key.bits}; bench script ${script.length} bytes`);

@@ -23,7 +23,7 @@ import { CreateJobCommand, IoTClient } from "@aws-sdk/client-iot";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import https from "node:https";
 import { BENCH_CREDENTIALS } from "./bench/sigv4.ts";
-import { signImage } from "./signing/sign.ts";
+import { signatureFields } from "./signing/sign.ts";
 import { createHash } from "node:crypto";
 import { scriptArgs } from "./script-args.ts";
 
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
  */
 async function tamperedJob(bench: Awaited<ReturnType<typeof startBench>>, imagePath: string, keyPath: string, jobId: string): Promise<void> {
   const original = readFileSync(imagePath);
-  const { manifest: _manifest, ...signature } = signImage(original, { board: BOARD, version: "2.0.0", counter: 2, keyPath });
+  const signature = signatureFields(original, { board: BOARD, version: "2.0.0", counter: 2, keyPath });
   const tampered = Buffer.from(original);
   tampered[100] ^= 1;
   const common = { region: bench.region, credentials: BENCH_CREDENTIALS };

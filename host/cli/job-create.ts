@@ -8,7 +8,7 @@ import { readImage } from "./image.ts";
 import { fotaDocument } from "./job-document.ts";
 import { describeAwsError, openTarget, TARGET_FLAGS } from "./target.ts";
 import { BoardFileError, boardFlagUsage, DEFAULT_BOARD, loadBoard } from "../toolchain/board.ts";
-import { signImage } from "../signing/sign.ts";
+import { signatureFields } from "../signing/sign.ts";
 import { SigningError } from "../signing/keys.ts";
 
 export const JOB_CREATE_USAGE =
@@ -73,7 +73,7 @@ function signFor(image: Buffer, keyPath: string, counterFlag: string | undefined
   if (counterFlag === undefined || !/^[0-9]+$/.test(counterFlag)) fail("--sign needs --counter N: the image's security counter, an integer that only goes up (boards refuse lower ones)");
   try {
     const board = loadBoard(boardFlag ?? DEFAULT_BOARD).layout.name;
-    const { manifest: _manifest, ...fields } = signImage(image, { board, version: version ?? "", counter: Number(counterFlag), keyPath });
+    const fields = signatureFields(image, { board, version: version ?? "", counter: Number(counterFlag), keyPath });
     return { board, fields };
   } catch (e) {
     if (e instanceof SigningError || e instanceof BoardFileError) fail(e.message);

@@ -139,20 +139,18 @@ export class InterpreterBoard extends ConsoleLines {
 
 /** The command running `bin` on the first CPU this process may use (taskset), or `bin` itself where taskset is missing. */
 function pinnedToOneCpu(bin: string, args: string[]): [string, string[]] {
-  const cpu = FIRST_CPU();
-  return cpu === undefined ? [bin, args] : ["taskset", ["-c", cpu, bin, ...args]];
+  if (firstCpu === null) firstCpu = findFirstCpu();
+  return firstCpu === undefined ? [bin, args] : ["taskset", ["-c", firstCpu, bin, ...args]];
 }
 
-const FIRST_CPU = (() => {
-  let cpu: string | undefined | null = null;
-  return (): string | undefined => {
-    if (cpu !== null) return cpu;
-    const allowed = /^Cpus_allowed_list:\s*(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"));
-    const hasTaskset = spawnSync("taskset", ["--version"], { stdio: "ignore" }).status === 0;
-    cpu = allowed && hasTaskset ? allowed[1] : undefined;
-    return cpu;
-  };
-})();
+/** Looked up once per process; undefined: no CPU to pin to (no taskset, or no CPU list). */
+let firstCpu: string | undefined | null = null;
+
+function findFirstCpu(): string | undefined {
+  const allowed = /^Cpus_allowed_list:\s*(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"));
+  const hasTaskset = spawnSync("taskset", ["--version"], { stdio: "ignore" }).status === 0;
+  return allowed && hasTaskset ? allowed[1] : undefined;
+}
 
 /** A console line without its line end, the terminal's clear-line code and the prompt; empty ones are dropped. */
 function cleanLine(raw: string): string | undefined {

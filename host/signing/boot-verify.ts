@@ -4,7 +4,7 @@
 // staged for the provisioning image to copy raw into its page; the boot
 // verifier image; and the loader setting that turns it on.
 import "./host-crypto.ts";
-import { signImage, type SignRequest } from "./sign.ts";
+import { signedDocument, type SignRequest } from "./sign.ts";
 import { signaturePageBytes } from "../../firmware/image/signature-page.ts";
 import { LOADER_SETTINGS_FILE, STAGED_SIGNATURE, VERIFIER_FILE } from "../../firmware/provision/files.ts";
 
@@ -21,13 +21,13 @@ export interface BootVerifyFiles {
  * `settings` are the loader's other settings (.fota), kept.
  */
 export function bootVerifyFiles(image: Uint8Array, request: SignRequest, verifier: Uint8Array, settings: Record<string, unknown> = {}): BootVerifyFiles {
-  const { manifest: _manifest, ...fields } = signImage(image, request);
+  const signed = signedDocument(image, request);
   return {
     files: {
-      [STAGED_SIGNATURE]: Buffer.from(signaturePageBytes({ bc_size: image.length, bc_version: request.version, ...fields })),
+      [STAGED_SIGNATURE]: Buffer.from(signaturePageBytes(signed)),
       [VERIFIER_FILE]: Buffer.from(verifier),
       [LOADER_SETTINGS_FILE]: Buffer.from(JSON.stringify({ ...settings, verifyAtBoot: true })),
     },
-    keyId: fields.bc_key,
+    keyId: signed.bc_key,
   };
 }

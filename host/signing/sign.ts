@@ -5,7 +5,7 @@
 import { sign } from "node:crypto";
 import "./host-crypto.ts";
 import { hashList } from "../../firmware/crypto/hash-list.ts";
-import { manifestText, isSecurityCounter, COUNTER_MAX, type SignatureFields } from "../../firmware/fota/manifest.ts";
+import { manifestText, isSecurityCounter, COUNTER_MAX, type SignatureFields, type SignedDocument } from "../../firmware/fota/manifest.ts";
 import { versionProblem } from "../../firmware/fota/document.ts";
 import { SigningError, readPrivateKey } from "./keys.ts";
 
@@ -35,4 +35,15 @@ export function signImage(image: Uint8Array, request: SignRequest): ImageSignatu
   const manifest = manifestText(request.board, image.length, digest, request.version, request.counter);
   const signature = sign("sha256", Buffer.from(manifest, "latin1"), key);
   return { bc_digest: digest, bc_counter: request.counter, bc_key: info.keyId, "sig-sha256-rsa": signature.toString("base64"), manifest };
+}
+
+/** What a job document carries for `image`: its signature fields, without the manifest they sign. */
+export function signatureFields(image: Uint8Array, request: SignRequest): SignatureFields {
+  const { manifest: _manifest, ...fields } = signImage(image, request);
+  return fields;
+}
+
+/** The signed fields of `image` as a document holds them (size, version and signature): what a slot's signature page keeps. */
+export function signedDocument(image: Uint8Array, request: SignRequest): SignedDocument {
+  return { bc_size: image.length, bc_version: request.version, ...signatureFields(image, request) };
 }

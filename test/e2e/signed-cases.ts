@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createKeyPair, trustAnchorFor } from "../../host/signing/keys.ts";
-import { signImage } from "../../host/signing/sign.ts";
+import { signatureFields } from "../../host/signing/sign.ts";
 import { TRUST_ANCHOR_FILE } from "../../firmware/fota/manifest.ts";
 import type { DocumentOf } from "./support.ts";
 
@@ -39,10 +39,7 @@ export function signedCases(board: string, images: Record<string, string>): Sign
   const owner = createKeyPair(join(dir, "owner"));
   const stranger = createKeyPair(join(dir, "stranger"));
   const bytes = (image: string) => Buffer.from(image, "latin1");
-  const sign = (image: string, version: string, counter: number, keyPath = owner.privatePath) => {
-    const { manifest: _manifest, ...fields } = signImage(bytes(image), { board, version, counter, keyPath });
-    return fields;
-  };
+  const sign = (image: string, version: string, counter: number, keyPath = owner.privatePath) => signatureFields(bytes(image), { board, version, counter, keyPath });
   const base = (url: string, md5: string, size: number, version: string) => ({ operation: "fota", bc_idx: "auto", bc_crc: md5, bc_size: size, bc_url: url, bc_version: version });
   const v2 = images["2.0.0"];
   const v3 = images["3.0.0"];

@@ -13,7 +13,7 @@ import { startBench, type Bench } from "../../host/bench/bench.ts";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { loadBoard } from "../../host/toolchain/board.ts";
 import { createKeyPair } from "../../host/signing/keys.ts";
-import { signImage } from "../../host/signing/sign.ts";
+import { signatureFields } from "../../host/signing/sign.ts";
 import { tempDir, removeDir } from "../bench/helpers.ts";
 import type { TestBoard } from "../support/sim.ts";
 import { FotaJobs, provisionedBoard, runningImage, verifyAtBootFiles } from "./support.ts";
@@ -46,7 +46,7 @@ after(async () => {
 });
 
 const signed = (version: string, counter: number) => {
-  const { manifest: _manifest, ...fields } = signImage(Buffer.from(images[version], "latin1"), { board: "linux", version, counter, keyPath });
+  const fields = signatureFields(Buffer.from(images[version], "latin1"), { board: "linux", version, counter, keyPath });
   return (url: string, md5: string, size: number) => ({ operation: "fota", bc_idx: "auto", bc_crc: md5, bc_size: size, bc_url: url, bc_version: version, ...fields });
 };
 

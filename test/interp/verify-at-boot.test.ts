@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { startBench, type Bench } from "../../host/bench/bench.ts";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { createKeyPair } from "../../host/signing/keys.ts";
-import { signImage } from "../../host/signing/sign.ts";
+import { signatureFields } from "../../host/signing/sign.ts";
 import type { InterpreterBoard } from "../../host/interp/supervisor.ts";
 import { FotaJobs, runningImage, verifyAtBootFiles } from "../e2e/support.ts";
 import { provisionedInterpreter } from "./support.ts";
@@ -34,7 +34,7 @@ test("verify at boot on the real interpreter: slot 0 verified at start, one sign
     assert.ok(first, board.lines.slice(-30).join("\n"));
     console.log(`  interpreter, start: ${first}`);
 
-    const { manifest: _manifest, ...fields } = signImage(Buffer.from(images["2.0.0"], "latin1"), { board: "linux", version: "2.0.0", counter: 7, keyPath: owner.privatePath });
+    const fields = signatureFields(Buffer.from(images["2.0.0"], "latin1"), { board: "linux", version: "2.0.0", counter: 7, keyPath: owner.privatePath });
     const jobs = new FotaJobs(() => bench!, THING, "interp-verify");
     const mark = board.lines.length;
     const jobId = await jobs.create(images["2.0.0"], (url, md5, size) => ({ operation: "fota", bc_idx: "auto", bc_crc: md5, bc_size: size, bc_url: url, bc_version: "2.0.0", ...fields }));

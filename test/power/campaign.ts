@@ -22,7 +22,7 @@ import type { BootState } from "../../firmware/boot/entry.ts";
 import { beginWrite } from "../../firmware/boot/transitions.ts";
 import { recordInFlashFile, slotInFlashFile } from "../support/interp.ts";
 import { createKeyPair, trustAnchorFor } from "../../host/signing/keys.ts";
-import { signImage } from "../../host/signing/sign.ts";
+import { signedDocument } from "../../host/signing/sign.ts";
 import { bootVerifyFiles } from "../../host/signing/boot-verify.ts";
 import { TRUST_ANCHOR_FILE, type SignedDocument } from "../../firmware/fota/manifest.ts";
 import { STAGED_IMAGE } from "../../firmware/provision/files.ts";
@@ -126,8 +126,7 @@ export function signCampaign(images: Record<string, string>): CampaignSigning {
     for (const [name, content] of Object.entries(verify.files)) provisioning[name] = content.toString("latin1");
     const signed: Record<string, SignedDocument> = {};
     for (const version of ["2.0.0", "crash"]) {
-      const { manifest: _manifest, ...fields } = signImage(bytes(images[version]), request(version));
-      signed[version] = { bc_size: images[version].length, bc_version: version, ...fields };
+      signed[version] = signedDocument(bytes(images[version]), request(version));
     }
     return { provisioning, signed };
   } finally {
