@@ -81,13 +81,21 @@ export function decideBoot(record: BootRecord, flash: FlashModule, layout: Board
   return { slot: null, trial: false, notes };
 }
 
+/** The chosen image, ready to run: its code, and what to do if evaluating it throws. */
+export interface ReadyImage {
+  code: string;
+  crashed: (e: unknown) => void;
+}
+
 /**
- * Runs the chosen image. A trial image is guarded: an exception while it
- * starts, or no confirm() within the window, rolls it back and reboots.
+ * Makes the chosen image ready to run, and hands it to the root statement
+ * after the loader's bundle (firmware/loader/root-run.ts), which evaluates it.
+ * A trial image is guarded: an exception while it starts, or no confirm()
+ * within the window, rolls it back and reboots.
  */
-export function runSlot(decision: BootDecision, record: BootRecord, settings: LoaderSettings, evaluate: (code: string) => void): void {
+export function readySlot(decision: BootDecision, record: BootRecord, settings: LoaderSettings): ReadyImage | undefined {
   const slot = decision.slot;
-  if (slot === null || !decision.image) return;
+  if (slot === null || !decision.image) return undefined;
   const meta = record.state().slots[slot];
   const context: BootContext = { slot, trial: decision.trial, version: meta.version, md5: meta.md5, confirmTimer: undefined, record, recordFormat: RECORD_FORMAT };
   if (decision.trial) {
@@ -98,15 +106,16 @@ export function runSlot(decision: BootDecision, record: BootRecord, settings: Lo
     }, settings.confirmWindowS * 1000);
   }
   setBootContext(context);
-  try {
-    evaluate(decision.image.code);
-  } catch (e) {
-    if (!decision.trial) throw e;
-    clearTimeout(context.confirmTimer);
-    const detail = "crashed at start: " + describe(e);
-    record.change((st) => rollBack(st, "crashed", detail));
-    E.reboot();
-  }
+  return {
+    code: decision.image.code,
+    crashed: (e) => {
+      if (!decision.trial) throw e;
+      clearTimeout(context.confirmTimer);
+      const detail = "crashed at start: " + describe(e);
+      record.change((st) => rollBack(st, "crashed", detail));
+      E.reboot();
+    },
+  };
 }
 
 function describe(e: unknown): string {

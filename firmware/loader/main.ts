@@ -2,7 +2,10 @@
 // record names (see firmware/boot/loader.ts), after settling a failed trial.
 import { layout, firmwareVersion, growPoolTo } from "virtual:build";
 import { BootRecord } from "../boot/record";
-import { decideBoot, runSlot, DEFAULT_SETTINGS, type BootCheck, type LoaderSettings } from "../boot/loader";
+import { decideBoot, readySlot, DEFAULT_SETTINGS, type BootCheck, type LoaderSettings, type ReadyImage } from "../boot/loader";
+import { READY_IMAGE } from "./root-run";
+
+declare const global: Record<string, ReadyImage | undefined>;
 import { LOADER_SETTINGS_FILE, VERIFIER_FILE } from "../provision/files";
 
 /** Optional overrides in Storage (LOADER_SETTINGS_FILE): {"confirmWindowS": 60, "watchdogS": 20, "verifyAtBoot": true}. */
@@ -38,26 +41,33 @@ function growPool(variables: number): void {
   while (process.memory().total < variables && filler.length < variables) for (let i = 0; i < 1024; i++) filler.push(0);
 }
 
-if (growPoolTo) growPool(growPoolTo);
-const flash = require("Flash");
-const record = new BootRecord(flash, layout);
-const loaderSettings = settings();
-const check = loaderSettings.verifyAtBoot ? bootCheck(flash) : undefined;
-if (typeof check === "string") {
-  // Verify at boot with no way to verify: no slot is at fault, so none is marked invalid; none runs unchecked.
-  print("loader " + firmwareVersion + ": verify at boot is on, but " + check + ": nothing runs; provision the board again (fota flash --verify-at-boot)");
-} else {
+/**
+ * Settles the record and picks the image to run. A function, so that what it
+ * decided (and the boot verifier's functions) are let go of when it returns:
+ * what the image keeps of the loader is its boot context, record and timers.
+ */
+function prepare(record: BootRecord, flash: FlashModule): ReadyImage | undefined {
+  const loaderSettings = settings();
+  const check = loaderSettings.verifyAtBoot ? bootCheck(flash) : undefined;
+  if (typeof check === "string") {
+    // Verify at boot with no way to verify: no slot is at fault, so none is marked invalid; none runs unchecked.
+    print("loader " + firmwareVersion + ": verify at boot is on, but " + check + ": nothing runs; provision the board again (fota flash --verify-at-boot)");
+    return undefined;
+  }
   const decision = decideBoot(record, flash, layout, check);
   for (let i = 0; i < decision.notes.length; i++) print("loader: " + decision.notes[i]);
   if (decision.slot === null) {
     print("loader " + firmwareVersion + ": no valid image in any slot; provision the board (fota flash)");
-  } else {
-    const image = decision.image!;
-    if (image.from === "new run copy") print("loader: copied slot " + decision.slot + " into Storage to run it from flash");
-    if (image.from === "ram") print("loader: the run copy could not be made (" + image.note + "): running from RAM");
-    print("loader " + firmwareVersion + ": starting slot " + decision.slot + (decision.trial ? " on trial" : ""));
-    // The image is one IIFE: evaluated here, it declares nothing in the loader's
-    // scope. Indirect, so the minifier may still rename the loader's own names.
-    runSlot(decision, record, loaderSettings, (code) => (0, eval)(code));
+    return undefined;
   }
+  const image = decision.image!;
+  if (image.from === "new run copy") print("loader: copied slot " + decision.slot + " into Storage to run it from flash");
+  if (image.from === "ram") print("loader: the run copy could not be made (" + image.note + "): running from RAM");
+  print("loader " + firmwareVersion + ": starting slot " + decision.slot + (decision.trial ? " on trial" : ""));
+  return readySlot(decision, record, loaderSettings);
 }
+
+if (growPoolTo) growPool(growPoolTo);
+const flash = require("Flash");
+// Evaluated by the root statement after this bundle (root-run.ts), not here.
+global[READY_IMAGE] = prepare(new BootRecord(flash, layout), flash);

@@ -1,13 +1,14 @@
 // The rollup configuration for every board and image: one self-contained,
 // Espruino-safe script per entry point under dist/<board>/.
 import typescript from "@rollup/plugin-typescript";
-import type { Plugin, RollupLog, RollupOptions } from "rollup";
+import type { OutputOptions, Plugin, RollupLog, RollupOptions } from "rollup";
 import { type BoardFile, loadBoard, listBoards } from "./board.ts";
 import { espruinoTslib } from "./espruino-tslib.ts";
-import { espruinoOutput, type OutputOptions } from "./espruino-output.ts";
+import { espruinoOutput, type OutputOptions as EspruinoOutputOptions } from "./espruino-output.ts";
 import { virtualBuild } from "./virtual-build.ts";
 import { formatBreakdown } from "./size-breakdown.ts";
 import { asExpression, onDemand } from "./on-demand.ts";
+import { ROOT_RUN } from "../../firmware/loader/root-run.ts";
 
 /** Device entry points: image name → source. */
 export const IMAGES: Record<string, string> = {
@@ -23,6 +24,9 @@ export const IMAGES: Record<string, string> = {
  * file only when verify at boot is on (docs/signing.md, "Verify at boot").
  */
 export const EXPRESSION_IMAGES: Record<string, string> = { verifier: "__fotaVerifier" };
+
+/** Root-level statements after an image's bundle: the loader's runs the image it chose (firmware/loader/root-run.ts). */
+export const IMAGE_FOOTERS: Record<string, string> = { loader: ROOT_RUN };
 
 export interface BuildSettings {
   boards: string[];
@@ -52,9 +56,9 @@ export function failOnWarning(what: string): (warning: RollupLog) => void {
 }
 
 /** The plugins that turn device TypeScript into a script the interpreter runs. */
-export function firmwarePlugins(options: { board: BoardFile; firmwareVersion: string; expression?: string } & OutputOptions): Plugin[] {
+export function firmwarePlugins(options: { board: BoardFile; firmwareVersion: string; expression?: string } & EspruinoOutputOptions): Plugin[] {
   // Modules built on demand go through the same plugins; their sizes are reported as part of the image.
-  const onDemandOptions: OutputOptions = {
+  const onDemandOptions: EspruinoOutputOptions = {
     shrink: options.shrink,
     budget: {},
     onSize: (file, bytes, _limit, modules) => options.onSize?.(`${file} (on demand)`, bytes, undefined, modules),
@@ -67,6 +71,17 @@ export function firmwarePlugins(options: { board: BoardFile; firmwareVersion: st
     ...(options.expression ? [asExpression(options.expression)] : []),
     espruinoOutput(options),
   ];
+}
+
+/** How an image's bundle is written: one IIFE (or expression), its footer, a source map for the size breakdown. */
+export function imageOutput(image: string | undefined): OutputOptions {
+  return {
+    format: "iife",
+    name: image ? EXPRESSION_IMAGES[image] : undefined,
+    footer: image ? IMAGE_FOOTERS[image] : undefined,
+    strict: false,
+    sourcemap: "hidden",
+  };
 }
 
 export function rollupConfigs(settings: BuildSettings): RollupOptions[] {
@@ -89,13 +104,7 @@ export function rollupConfigs(settings: BuildSettings): RollupOptions[] {
                 `  ${formatBreakdown(modules)}`,
             ),
         }),
-        output: {
-          file: `${settings.outDir}/${boardName}/${image}.js`,
-          format: "iife",
-          name: EXPRESSION_IMAGES[image],
-          strict: false,
-          sourcemap: "hidden",
-        },
+        output: { file: `${settings.outDir}/${boardName}/${image}.js`, ...imageOutput(image) },
       });
     }
   }

@@ -3,7 +3,7 @@
 // tests, benchmarks, the conformance suite and the demo run on a board.
 import { rollup } from "rollup";
 import { HOST_BOARD, loadBoard } from "./board.ts";
-import { EXPRESSION_IMAGES, IMAGES, failOnWarning, firmwarePlugins } from "./config.ts";
+import { EXPRESSION_IMAGES, IMAGES, failOnWarning, firmwarePlugins, imageOutput } from "./config.ts";
 
 export async function buildDeviceScript(input: string, board = HOST_BOARD, firmwareVersion = "dev"): Promise<string> {
   const image = Object.keys(IMAGES).find((name) => IMAGES[name] === input);
@@ -13,7 +13,7 @@ export async function buildDeviceScript(input: string, board = HOST_BOARD, firmw
     onwarn: failOnWarning(input),
     plugins: firmwarePlugins({ board: loadBoard(board), firmwareVersion, shrink: true, budget: {}, expression }),
   });
-  const { output } = await bundle.generate({ format: "iife", name: expression, strict: false, sourcemap: "hidden" });
+  const { output } = await bundle.generate(imageOutput(image));
   await bundle.close();
   return output[0].code;
 }

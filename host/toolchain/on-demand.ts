@@ -1,15 +1,23 @@
 // Modules an image creates only when it needs them: `import { load } from
 // "virtual:fota-engine"` gives a function that, called, builds the module's
 // functions and returns its exports. The module is bundled on its own (same
-// plugins, same gate) and its code is placed inside that function's body,
-// where the interpreter keeps it unparsed (in flash, for an image run from
-// Storage) until the call. Each call makes a fresh copy; the caller lets go
-// of it when done and its functions are garbage collected.
+// plugins, same gate) and its code is the body of a function declared at the
+// image's root, before the image's own IIFE, where the interpreter keeps it
+// unparsed (in flash, for an image run from Storage) until the call. Each
+// call makes a fresh copy; the caller lets go of it when done and its
+// functions are garbage collected.
+//
+// At the root, not inside the image's IIFE: the loader evaluates the image in
+// the root scope (firmware/loader/root-run.ts), so a function declared there
+// has no enclosing scope, and the module's functions are made in a scope chain
+// one scope long, which the interpreter does not copy into each of them
+// (docs/interpreter.md, "Speed and memory"). The declaration is a global of
+// the image, named like the loader's own (__fotaBoot).
 import { rollup, type Plugin } from "rollup";
 
-/** Specifier → entry point, relative to the repository root. */
-export const ON_DEMAND: Record<string, string> = {
-  "virtual:fota-engine": "firmware/fota/engine.ts",
+/** Specifier → the module's entry point (relative to the repository root) and its root function's name. */
+export const ON_DEMAND: Record<string, { entry: string; global: string }> = {
+  "virtual:fota-engine": { entry: "firmware/fota/engine.ts", global: "__fotaEngine" },
 };
 
 const PREFIX = "\0on-demand:";
@@ -17,19 +25,24 @@ const PREFIX = "\0on-demand:";
 const EXPORTS = "__onDemandExports";
 
 export function onDemand(plugins: () => Plugin[], onBundle?: (specifier: string, code: string, map: unknown) => void): Plugin {
+  /** The root declarations of the modules this image imports, by specifier. */
+  const declarations = new Map<string, string>();
   return {
     name: "on-demand",
     resolveId: (source) => (source in ON_DEMAND ? PREFIX + source : null),
     async load(id) {
       if (!id.startsWith(PREFIX)) return null;
       const specifier = id.slice(PREFIX.length);
-      const bundle = await rollup({ input: ON_DEMAND[specifier], plugins: plugins() });
+      const { entry, global } = ON_DEMAND[specifier];
+      const bundle = await rollup({ input: entry, plugins: plugins() });
       const { output } = await bundle.generate({ format: "iife", name: EXPORTS, strict: false, sourcemap: "hidden" });
       await bundle.close();
       const code = output[0].code.trim();
       onBundle?.(specifier, code, output[0].map);
-      return `export function load() {\n  return ${expressionOf(code, EXPORTS, specifier)};\n}\n`;
+      declarations.set(specifier, `function ${global}() {\n  return ${expressionOf(code, EXPORTS, specifier)};\n}\n`);
+      return `export function load() {\n  return ${global}();\n}\n`;
     },
+    banner: () => [...declarations.values()].join(""),
   };
 }
 

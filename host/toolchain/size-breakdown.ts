@@ -1,7 +1,11 @@
 // What each firmware module adds to an image: every byte of the minified
 // image is charged to the source module its source map names (bytes the map
-// names no source for, the bundle's own glue, go to "(bundle)").
+// names no source for go to "(unmapped)": the bundle's own glue, and the code
+// of on-demand modules, declared at the image's root (host/toolchain/on-demand.ts)
+// and listed on their own line.
 import { TraceMap, eachMapping } from "@jridgewell/trace-mapping";
+
+const UNMAPPED = "(unmapped)";
 
 export interface ModuleBytes {
   module: string;
@@ -14,11 +18,11 @@ export function sizeBreakdown(code: string, map: ConstructorParameters<typeof Tr
   const marks: { at: number; module: string }[] = [];
   const trace = new TraceMap(map);
   eachMapping(trace, (m) => {
-    marks.push({ at: lineStarts[m.generatedLine - 1] + m.generatedColumn, module: m.source ? shortName(m.source) : "(bundle)" });
+    marks.push({ at: lineStarts[m.generatedLine - 1] + m.generatedColumn, module: m.source ? shortName(m.source) : UNMAPPED });
   });
   marks.sort((a, b) => a.at - b.at);
   const bytes: Record<string, number> = {};
-  if (marks.length === 0 || marks[0].at > 0) bytes["(bundle)"] = marks.length === 0 ? code.length : marks[0].at;
+  if (marks.length === 0 || marks[0].at > 0) bytes[UNMAPPED] = marks.length === 0 ? code.length : marks[0].at;
   marks.forEach((mark, i) => {
     const end = i + 1 < marks.length ? marks[i + 1].at : code.length;
     bytes[mark.module] = (bytes[mark.module] ?? 0) + end - mark.at;

@@ -52,6 +52,7 @@ test("a good trial image is started once on trial, confirms, and stays", async (
     const mark = await trial(b, images.v2, "job-good");
     await b.sim.waitFor(/^loader loader-test: starting slot 1 on trial$/, 10_000, mark);
     await b.sim.waitFor(/^confirmed slot 1$/, 10_000, mark);
+    assert.equal(await b.sim.evaluate(`typeof __fotaReady`), "undefined", "the loader's hand-over to the root statement is let go of (firmware/loader/root-run.ts)");
     const after = b.sim.lines.length;
     await reboot(b);
     await b.sim.waitFor(/^app 2\.0\.0 on linux, slot 1$/, 10_000, after);
