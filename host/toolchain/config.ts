@@ -8,6 +8,7 @@ import { espruinoOutput, type OutputOptions as EspruinoOutputOptions } from "./e
 import { virtualBuild } from "./virtual-build.ts";
 import { formatBreakdown } from "./size-breakdown.ts";
 import { asExpression, onDemand } from "./on-demand.ts";
+import { flatClasses } from "./flat-classes.ts";
 import { ROOT_RUN } from "../../firmware/loader/root-run.ts";
 
 /** Device entry points: image name → source. */
@@ -67,6 +68,7 @@ export function firmwarePlugins(options: { board: BoardFile; firmwareVersion: st
     espruinoTslib(),
     virtualBuild(options.board, options.firmwareVersion),
     typescript({ tsconfig: "firmware/tsconfig.json", outputToFilesystem: false }),
+    flatClasses(),
     onDemand(() => firmwarePlugins({ ...options, ...onDemandOptions, expression: undefined })),
     ...(options.expression ? [asExpression(options.expression)] : []),
     espruinoOutput(options),
