@@ -20,55 +20,11 @@ import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { InterpreterBoard } from "../../host/interp/supervisor.ts";
 import { assertConfirmedInSlot1 } from "../support/interp.ts";
 import { iotClient, s3Client, thingArn } from "../bench/helpers.ts";
-import { provisionedInterpreter } from "./support.ts";
+import { MEMORY, memory, peakUsage, tlsCost, provisionedInterpreter } from "./support.ts";
 import { md5Of } from "../e2e/support.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 const THING = "interp-board";
-/** Printed at the console after each step: how much of the variable pool the board uses. */
-const MEMORY = `print("memory " + JSON.stringify(process.memory()))`;
-
-interface Memory {
-  usage: number;
-  total: number;
-  free: number;
-}
-
-/**
- * What one TLS connection to the broker takes of the Linux build's pool: its
- * mbedtls buffers come from the variable pool there (libs/crypto/mbedtls/config.h:
- * jsvMalloc), while the ESP32 build links ESP-IDF's mbedtls, which allocates
- * from the IDF heap (make/crypto/ESP32_IDF4.make builds none of its own).
- */
-async function tlsCost(board: InterpreterBoard, port: number): Promise<number> {
-  const mark = board.lines.length;
-  board.type(
-    `(function(){var S=require("Storage"),u=process.memory().usage,s=require("tls").connect({host:"localhost",port:${port},ca:S.read("aws.ca"),key:S.read("aws.key"),cert:S.read("aws.crt")},function(){` +
-      `setTimeout(function(){print("tls cost "+(process.memory().usage-u));s.end();},1500);});})()`,
-  );
-  const line = await board.waitFor(/^tls cost -?\d+$/, 20_000, mark);
-  return Number(line.slice("tls cost ".length));
-}
-
-/** Asks the board for process.memory(). */
-async function memory(board: InterpreterBoard): Promise<Memory> {
-  const mark = board.lines.length;
-  board.type(MEMORY);
-  const line = await board.waitFor(/^memory \{/, 10_000, mark);
-  return JSON.parse(line.slice("memory ".length));
-}
-
-/** The highest pool usage the board reported at its console, per phase ("v1 IN_PROGRESS", ...). */
-function peakUsage(board: InterpreterBoard, phase: () => string): Record<string, number> {
-  const peaks: Record<string, number> = {};
-  board.on("line", (line: string) => {
-    if (!line.startsWith("memory {")) return;
-    const { usage } = JSON.parse(line.slice("memory ".length)) as Memory;
-    peaks[phase()] = Math.max(peaks[phase()] ?? 0, usage);
-  });
-  return peaks;
-}
-
 test("a FOTA job updates the real interpreter from v1 to v2 through the bench", { skip: bin ? false : "ESPRUINO_BIN not set", timeout: 240_000 }, async () => {
   const started = Date.now();
   const images = {

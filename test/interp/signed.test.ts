@@ -10,7 +10,7 @@ import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import type { InterpreterBoard } from "../../host/interp/supervisor.ts";
 import { FotaJobs, runningImage } from "../e2e/support.ts";
 import { signedCases } from "../e2e/signed-cases.ts";
-import { provisionedInterpreter } from "./support.ts";
+import { MEMORY, peakUsage, provisionedInterpreter, tlsCost } from "./support.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 const THING = "interp-signed";
@@ -26,10 +26,16 @@ test("signed updates on the real interpreter: the signed one succeeds, each refu
     bench = await startBench({ dataDir: join(dir, "bench"), mqttPort: 0, objectsPort: 0, controlPort: 0, host: "127.0.0.1", keyBits: 1024 });
     board = await provisionedInterpreter({ bin: bin!, dir, bench, thing: THING, v1: images["1.0.0"], extraFiles: setup.anchorFiles, echo: process.env.ECHO_BOARD ? "  board:" : undefined });
     const jobs = new FotaJobs(() => bench!, THING, "interp-signed");
+    // The pool while each case runs, for the memory budget: the signed path also checks RSA and the hash list.
+    let current = "";
+    const peaks = peakUsage(board, () => current);
+    const running = board;
+    const sampler = setInterval(() => running.type(MEMORY), 250);
     for (const c of setup.cases) {
       const boots: number = board.boots;
+      current = c.name;
       const jobId = await jobs.create(c.image, c.document);
-      const result = await jobs.final(jobId, () => board!.lines.slice(-20).join("\n"), 180_000);
+      const result = await jobs.final(jobId, () => board!.lines.slice(-20).join("\n"), 180_000).finally(() => (current = ""));
       assert.equal(result.status, c.status, `${c.name}: ${JSON.stringify(result.details)}`);
       if (c.status === "FAILED") {
         assert.match(result.details.reason ?? "", c.reason, c.name);
@@ -39,6 +45,10 @@ test("signed updates on the real interpreter: the signed one succeeds, each refu
       }
       assert.equal(runningImage(board.lines), c.runs, c.name);
     }
+    clearInterval(sampler);
+    const tls = await tlsCost(board, bench.mqtt.port);
+    const withoutTls = Object.keys(peaks).filter((name) => name).map((name) => `${name}: ${peaks[name] - tls}`);
+    console.log(`  pool peaks while each case ran, less one TLS connection (${tls} variables on this build):\n    ${withoutTls.join("\n    ")}`);
   } finally {
     await board?.stop();
     await bench?.stop();

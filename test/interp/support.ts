@@ -1,7 +1,7 @@
 // A real interpreter (its Linux build) provisioned as a user's board against
 // the bench: the loader, the device's configuration and any extra Storage
 // files in its flash, v1 copied into slot 0 by the provisioning image, then
-// restarted into v1 and connected.
+// restarted into v1 and connected. And how to read its variable pool.
 import type { Bench } from "../../host/bench/bench.ts";
 import { thingStorageFiles } from "../../host/bench/ca.ts";
 import { writeStorageFiles } from "../../host/interp/folder.ts";
@@ -32,4 +32,48 @@ export async function provisionedInterpreter(options: { bin: string; dir: string
   await board.waitFor(/^app 1\.0\.0 on linux, slot 0$/, 20_000, mark);
   await board.waitFor(new RegExp(`^connected to localhost as ${thing}$`), 60_000, mark);
   return board;
+}
+
+/** Typed at the console: how much of the variable pool the board uses (the memory budget, docs/interpreter.md). */
+export const MEMORY = `print("memory " + JSON.stringify(process.memory()))`;
+
+export interface Memory {
+  usage: number;
+  total: number;
+  free: number;
+}
+
+/**
+ * What one TLS connection to the broker takes of the Linux build's pool: its
+ * mbedtls buffers come from the variable pool there (libs/crypto/mbedtls/config.h:
+ * jsvMalloc), while the ESP32 build links ESP-IDF's mbedtls, which allocates
+ * from the IDF heap (make/crypto/ESP32_IDF4.make builds none of its own).
+ */
+export async function tlsCost(board: InterpreterBoard, port: number): Promise<number> {
+  const mark = board.lines.length;
+  board.type(
+    `(function(){var S=require("Storage"),u=process.memory().usage,s=require("tls").connect({host:"localhost",port:${port},ca:S.read("aws.ca"),key:S.read("aws.key"),cert:S.read("aws.crt")},function(){` +
+      `setTimeout(function(){print("tls cost "+(process.memory().usage-u));s.end();},1500);});})()`,
+  );
+  const line = await board.waitFor(/^tls cost -?\d+$/, 20_000, mark);
+  return Number(line.slice("tls cost ".length));
+}
+
+/** Asks the board for process.memory(). */
+export async function memory(board: InterpreterBoard): Promise<Memory> {
+  const mark = board.lines.length;
+  board.type(MEMORY);
+  const line = await board.waitFor(/^memory \{/, 10_000, mark);
+  return JSON.parse(line.slice("memory ".length));
+}
+
+/** The highest pool usage the board reported at its console (MEMORY), per phase ("v1 IN_PROGRESS", ...). */
+export function peakUsage(board: InterpreterBoard, phase: () => string): Record<string, number> {
+  const peaks: Record<string, number> = {};
+  board.on("line", (line: string) => {
+    if (!line.startsWith("memory {")) return;
+    const { usage } = JSON.parse(line.slice("memory ".length)) as Memory;
+    peaks[phase()] = Math.max(peaks[phase()] ?? 0, usage);
+  });
+  return peaks;
 }
