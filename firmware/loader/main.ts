@@ -4,9 +4,9 @@ import { layout, firmwareVersion, growPoolTo } from "virtual:build";
 import { BootRecord } from "../boot/record";
 import { decideBoot, readySlot, DEFAULT_SETTINGS, type BootCheck, type LoaderSettings, type ReadyImage } from "../boot/loader";
 import { READY_IMAGE } from "./root-run";
+import { LOADER_SETTINGS_FILE, VERIFIER_FILE } from "../provision/files";
 
 declare const global: Record<string, ReadyImage | undefined>;
-import { LOADER_SETTINGS_FILE, VERIFIER_FILE } from "../provision/files";
 
 /** Optional overrides in Storage (LOADER_SETTINGS_FILE): {"confirmWindowS": 60, "watchdogS": 20, "verifyAtBoot": true}. */
 function settings(): LoaderSettings {

@@ -5,7 +5,7 @@
 // Why at the root: the interpreter's eval runs in its caller's scope, and every
 // function the evaluated code creates keeps a copy of the whole scope chain it
 // was made in (one variable per scope, and one more for the copy, unless the
-// chain is one scope long: docs/interpreter.md, "Speed and memory"). Evaluated
+// chain is one scope long: docs/interpreter.md, "What a function costs"). Evaluated
 // from inside the loader's functions, each of the image's functions paid for
 // the loader's scopes, and kept them, and so everything in them, alive.
 

@@ -7,8 +7,8 @@
 //   }());
 //
 // On the interpreter every function made in a scope chain longer than one
-// scope keeps its own copy of that chain (docs/interpreter.md, "Speed and
-// memory"), so each method made inside the wrapper costs three more
+// scope keeps its own copy of that chain (docs/interpreter.md, "What a
+// function costs"), so each method made inside the wrapper costs three more
 // variables, for as long as the class exists, for a scope that holds nothing
 // but the class itself. This plugin takes the wrapper away when the class is
 // only that: its constructor, assignments to it and its prototype, and

@@ -11,7 +11,7 @@
 // the root scope (firmware/loader/root-run.ts), so a function declared there
 // has no enclosing scope, and the module's functions are made in a scope chain
 // one scope long, which the interpreter does not copy into each of them
-// (docs/interpreter.md, "Speed and memory"). The declaration is a global of
+// (docs/interpreter.md, "What a function costs"). The declaration is a global of
 // the image, named like the loader's own (__fotaBoot).
 import { rollup, type Plugin } from "rollup";
 
