@@ -20,7 +20,7 @@ import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { InterpreterBoard } from "../../host/interp/supervisor.ts";
 import { assertConfirmedInSlot1 } from "../support/interp.ts";
 import { iotClient, s3Client, thingArn } from "../bench/helpers.ts";
-import { MEMORY, memory, peakUsage, tlsCost, provisionedInterpreter } from "./support.ts";
+import { MEMORY, memory, memoryReadings, peaks, tlsCost, httpsCost, withoutTls, provisionedInterpreter, type TlsCosts } from "./support.ts";
 import { md5Of } from "../e2e/support.ts";
 
 const bin = process.env.ESPRUINO_BIN;
@@ -59,7 +59,7 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
       const what = line === "Not implemented" ? "reboot" : /^connected to /.test(line) ? "v2 connected" : /^app 2\.0\.0 /.test(line) ? "v2 started" : "";
       if (what && seen[what] === undefined) seen[what] = Date.now() - jobAt;
     });
-    const peaks = peakUsage(board, () => `${runningBoard.boots === boots ? "v1" : "v2"} ${execution?.status ?? "QUEUED"}`);
+    const readings = memoryReadings(board, () => `${runningBoard.boots === boots ? "v1" : "v2"} ${execution?.status ?? "QUEUED"}`);
     for (;;) {
       ({ execution } = await iot.send(new DescribeJobExecutionCommand({ jobId, thingName: THING })));
       if (execution?.status && isTerminal(execution.status)) break;
@@ -79,10 +79,14 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     const atV2 = await memory(board);
     assertConfirmedInSlot1(dir, images.v2, jobId, md5Of(images.v2));
     console.log(`  job ${jobId} SUCCEEDED ${jobSeconds.toFixed(1)} s after CreateJob (image ${images.v2.length} bytes); ms after CreateJob ${JSON.stringify(seen)}; ${board.boots} interpreter starts; ${Date.now() - started} ms in all`);
-    const tls = await tlsCost(board, bench.mqtt.port);
-    const peak = Math.max(...Object.values(peaks));
-    console.log(`  pool usage in variables: v1 connected ${atV1.usage} of ${atV1.total}; peaks while the job ran ${JSON.stringify(peaks)}; v2 confirmed ${atV2.usage} of ${atV2.total}`);
-    console.log(`  one TLS connection takes ${tls} of them on this build (the ESP32's TLS memory is not in its pool): without it, v1 connected ${atV1.usage - tls}, peak ${peak - tls}, v2 confirmed ${atV2.usage - tls}`);
+    const costs: TlsCosts = { mqtt: await tlsCost(board, bench.mqtt.port), https: await httpsCost(board, bench.objects.url) };
+    const peak = peaks(readings, costs);
+    console.log(`  pool usage in variables: v1 connected ${atV1.usage} of ${atV1.total}; peaks while the job ran ${JSON.stringify(peak.raw)}; v2 confirmed ${atV2.usage} of ${atV2.total}`);
+    console.log(
+      `  TLS connections take ${costs.mqtt} (the broker's) and ${costs.https} (a download's) of them on this build, and the ESP32's TLS memory is not in its pool; ` +
+        `without the ones open at each reading: v1 connected ${withoutTls(atV1, costs)}, peaks ${JSON.stringify(peak.withoutTls)}, ` +
+        `highest ${Math.max(...Object.values(peak.withoutTls))}, v2 confirmed ${withoutTls(atV2, costs)}`,
+    );
   } finally {
     await board?.stop();
     await bench?.stop();

@@ -10,7 +10,7 @@ import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import type { InterpreterBoard } from "../../host/interp/supervisor.ts";
 import { FotaJobs, runningImage } from "../e2e/support.ts";
 import { signedCases } from "../e2e/signed-cases.ts";
-import { MEMORY, peakUsage, provisionedInterpreter, tlsCost } from "./support.ts";
+import { MEMORY, httpsCost, memoryReadings, peaks, provisionedInterpreter, tlsCost } from "./support.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 const THING = "interp-signed";
@@ -28,7 +28,7 @@ test("signed updates on the real interpreter: the signed one succeeds, each refu
     const jobs = new FotaJobs(() => bench!, THING, "interp-signed");
     // The pool while each case runs, for the memory budget: the signed path also checks RSA and the hash list.
     let current = "";
-    const peaks = peakUsage(board, () => current);
+    const readings = memoryReadings(board, () => current);
     const running = board;
     const sampler = setInterval(() => running.type(MEMORY), 250);
     for (const c of setup.cases) {
@@ -46,9 +46,10 @@ test("signed updates on the real interpreter: the signed one succeeds, each refu
       assert.equal(runningImage(board.lines), c.runs, c.name);
     }
     clearInterval(sampler);
-    const tls = await tlsCost(board, bench.mqtt.port);
-    const withoutTls = Object.keys(peaks).filter((name) => name).map((name) => `${name}: ${peaks[name] - tls}`);
-    console.log(`  pool peaks while each case ran, less one TLS connection (${tls} variables on this build):\n    ${withoutTls.join("\n    ")}`);
+    const costs = { mqtt: await tlsCost(board, bench.mqtt.port), https: await httpsCost(board, bench.objects.url) };
+    const peak = peaks(readings, costs).withoutTls;
+    const lines = Object.keys(peak).filter((name) => name).map((name) => `${name}: ${peak[name]}`);
+    console.log(`  pool peaks while each case ran, without the TLS connections open at each reading (${costs.mqtt} and ${costs.https} variables on this build):\n    ${lines.join("\n    ")}`);
   } finally {
     await board?.stop();
     await bench?.stop();

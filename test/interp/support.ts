@@ -34,13 +34,25 @@ export async function provisionedInterpreter(options: { bin: string; dir: string
   return board;
 }
 
-/** Typed at the console: how much of the variable pool the board uses (the memory budget, docs/interpreter.md). */
-export const MEMORY = `print("memory " + JSON.stringify(process.memory()))`;
+/**
+ * Typed at the console: how much of the variable pool the board uses (the
+ * memory budget, docs/interpreter.md), and how many TLS connections are open
+ * at that moment, by kind: the interpreter lists its client connections in a
+ * hidden global (libs/network/socketserver.c, "HttpCC"), each with its type
+ * (libs/network/network.h: ST_TLS 4, ST_HTTP 1): the broker's is a TLS
+ * socket (4), a download an HTTPS request (5).
+ */
+export const MEMORY =
+  `(function(){var m=process.memory(),c=global["\\xFF"].HttpCC||[];m.mqttTls=0;m.httpsTls=0;` +
+  `c.forEach(function(s){if(s.type===4)m.mqttTls++;if(s.type===5)m.httpsTls++;});print("memory "+JSON.stringify(m));})()`;
 
 export interface Memory {
   usage: number;
   total: number;
   free: number;
+  /** TLS sockets open (the broker's) and HTTPS requests open (downloads) when it was read. */
+  mqttTls: number;
+  httpsTls: number;
 }
 
 /**
@@ -59,7 +71,34 @@ export async function tlsCost(board: InterpreterBoard, port: number): Promise<nu
   return Number(line.slice("tls cost ".length));
 }
 
-/** Asks the board for process.memory(). */
+/**
+ * The same for a download's HTTPS request, which carries no client
+ * certificate: read when the response starts, less the request and response
+ * objects. (The interpreter's tls.connect without credentials fails an
+ * assertion, ASSERT(net) in libs/network/network.c, and exits.)
+ */
+export async function httpsCost(board: InterpreterBoard, origin: string): Promise<number> {
+  const mark = board.lines.length;
+  board.type(
+    `(function(){var u=process.memory().usage,q=require("http").get(${JSON.stringify(origin + "/")},function(r){` +
+      `print("https cost "+(process.memory().usage-u-E.getSizeOf(r)-E.getSizeOf(q)));r.on("data",function(){});});})()`,
+  );
+  const line = await board.waitFor(/^https cost -?\d+$/, 20_000, mark);
+  return Number(line.slice("https cost ".length));
+}
+
+/** What each kind of TLS connection takes of this build's pool (tlsCost, httpsCost). */
+export interface TlsCosts {
+  mqtt: number;
+  https: number;
+}
+
+/** The pool a reading would show without its open TLS connections: what counts on the ESP32. */
+export function withoutTls(m: Memory, costs: TlsCosts): number {
+  return m.usage - m.mqttTls * costs.mqtt - m.httpsTls * costs.https;
+}
+
+/** Asks the board for its MEMORY reading. */
 export async function memory(board: InterpreterBoard): Promise<Memory> {
   const mark = board.lines.length;
   board.type(MEMORY);
@@ -67,13 +106,23 @@ export async function memory(board: InterpreterBoard): Promise<Memory> {
   return JSON.parse(line.slice("memory ".length));
 }
 
-/** The highest pool usage the board reported at its console (MEMORY), per phase ("v1 IN_PROGRESS", ...). */
-export function peakUsage(board: InterpreterBoard, phase: () => string): Record<string, number> {
-  const peaks: Record<string, number> = {};
+/** Every MEMORY reading the board printed at its console, by phase ("v1 IN_PROGRESS", ...). */
+export function memoryReadings(board: InterpreterBoard, phase: () => string): Record<string, Memory[]> {
+  const readings: Record<string, Memory[]> = {};
   board.on("line", (line: string) => {
     if (!line.startsWith("memory {")) return;
-    const { usage } = JSON.parse(line.slice("memory ".length)) as Memory;
-    peaks[phase()] = Math.max(peaks[phase()] ?? 0, usage);
+    (readings[phase()] ??= []).push(JSON.parse(line.slice("memory ".length)) as Memory);
   });
-  return peaks;
+  return readings;
+}
+
+/** Per phase, the highest reading as the board printed it, and the highest without its open TLS connections. */
+export function peaks(readings: Record<string, Memory[]>, costs: TlsCosts): { raw: Record<string, number>; withoutTls: Record<string, number> } {
+  const raw: Record<string, number> = {};
+  const less: Record<string, number> = {};
+  for (const [phase, list] of Object.entries(readings)) {
+    raw[phase] = Math.max(...list.map((m) => m.usage));
+    less[phase] = Math.max(...list.map((m) => withoutTls(m, costs)));
+  }
+  return { raw, withoutTls: less };
 }
