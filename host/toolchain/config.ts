@@ -1,10 +1,10 @@
 // The rollup configuration for every board and image: one self-contained,
 // Espruino-safe script per entry point under dist/<board>/.
 import typescript from "@rollup/plugin-typescript";
-import type { OutputOptions, Plugin, RollupLog, RollupOptions } from "rollup";
+import type { OutputOptions as RollupOutputOptions, Plugin, RollupLog, RollupOptions } from "rollup";
 import { type BoardFile, loadBoard, listBoards } from "./board.ts";
 import { espruinoTslib } from "./espruino-tslib.ts";
-import { espruinoOutput, type OutputOptions as EspruinoOutputOptions } from "./espruino-output.ts";
+import { espruinoOutput, type OutputOptions } from "./espruino-output.ts";
 import { virtualBuild } from "./virtual-build.ts";
 import { formatBreakdown } from "./size-breakdown.ts";
 import { asExpression, onDemand } from "./on-demand.ts";
@@ -57,9 +57,9 @@ export function failOnWarning(what: string): (warning: RollupLog) => void {
 }
 
 /** The plugins that turn device TypeScript into a script the interpreter runs. */
-export function firmwarePlugins(options: { board: BoardFile; firmwareVersion: string; expression?: string } & EspruinoOutputOptions): Plugin[] {
+export function firmwarePlugins(options: { board: BoardFile; firmwareVersion: string; expression?: string } & OutputOptions): Plugin[] {
   // Modules built on demand go through the same plugins; their sizes are reported as part of the image.
-  const onDemandOptions: EspruinoOutputOptions = {
+  const onDemandOptions: OutputOptions = {
     shrink: options.shrink,
     budget: {},
     onSize: (file, bytes, _limit, modules) => options.onSize?.(`${file} (on demand)`, bytes, undefined, modules),
@@ -76,7 +76,7 @@ export function firmwarePlugins(options: { board: BoardFile; firmwareVersion: st
 }
 
 /** How an image's bundle is written: one IIFE (or expression), its footer, a source map for the size breakdown. */
-export function imageOutput(image: string | undefined): OutputOptions {
+export function imageOutput(image: string | undefined): RollupOutputOptions {
   return {
     format: "iife",
     name: image ? EXPRESSION_IMAGES[image] : undefined,

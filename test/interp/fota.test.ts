@@ -20,7 +20,7 @@ import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { InterpreterBoard } from "../../host/interp/supervisor.ts";
 import { assertConfirmedInSlot1 } from "../support/interp.ts";
 import { iotClient, s3Client, thingArn } from "../bench/helpers.ts";
-import { MEMORY, memory, memoryReadings, peaks, tlsCost, httpsCost, withoutTls, provisionedInterpreter, type TlsCosts } from "./support.ts";
+import { MEMORY, memory, memoryReadings, peaks, tlsCosts, withoutTls, provisionedInterpreter } from "./support.ts";
 import { md5Of } from "../e2e/support.ts";
 
 const bin = process.env.ESPRUINO_BIN;
@@ -79,7 +79,7 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     const atV2 = await memory(board);
     assertConfirmedInSlot1(dir, images.v2, jobId, md5Of(images.v2));
     console.log(`  job ${jobId} SUCCEEDED ${jobSeconds.toFixed(1)} s after CreateJob (image ${images.v2.length} bytes); ms after CreateJob ${JSON.stringify(seen)}; ${board.boots} interpreter starts; ${Date.now() - started} ms in all`);
-    const costs: TlsCosts = { mqtt: await tlsCost(board, bench.mqtt.port), https: await httpsCost(board, bench.objects.url) };
+    const costs = await tlsCosts(board, bench);
     const peak = peaks(readings, costs);
     console.log(`  pool usage in variables: v1 connected ${atV1.usage} of ${atV1.total}; peaks while the job ran ${JSON.stringify(peak.raw)}; v2 confirmed ${atV2.usage} of ${atV2.total}`);
     console.log(

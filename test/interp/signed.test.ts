@@ -10,7 +10,7 @@ import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import type { InterpreterBoard } from "../../host/interp/supervisor.ts";
 import { FotaJobs, runningImage } from "../e2e/support.ts";
 import { signedCases } from "../e2e/signed-cases.ts";
-import { MEMORY, httpsCost, memoryReadings, peaks, provisionedInterpreter, tlsCost } from "./support.ts";
+import { MEMORY, memoryReadings, peaks, provisionedInterpreter, tlsCosts } from "./support.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 const THING = "interp-signed";
@@ -46,7 +46,7 @@ test("signed updates on the real interpreter: the signed one succeeds, each refu
       assert.equal(runningImage(board.lines), c.runs, c.name);
     }
     clearInterval(sampler);
-    const costs = { mqtt: await tlsCost(board, bench.mqtt.port), https: await httpsCost(board, bench.objects.url) };
+    const costs = await tlsCosts(board, bench);
     const peak = peaks(readings, costs).withoutTls;
     const lines = Object.keys(peak).filter((name) => name).map((name) => `${name}: ${peak[name]}`);
     console.log(`  pool peaks while each case ran, without the TLS connections open at each reading (${costs.mqtt} and ${costs.https} variables on this build):\n    ${lines.join("\n    ")}`);

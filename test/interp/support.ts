@@ -61,7 +61,7 @@ export interface Memory {
  * jsvMalloc), while the ESP32 build links ESP-IDF's mbedtls, which allocates
  * from the IDF heap (make/crypto/ESP32_IDF4.make builds none of its own).
  */
-export async function tlsCost(board: InterpreterBoard, port: number): Promise<number> {
+async function tlsCost(board: InterpreterBoard, port: number): Promise<number> {
   const mark = board.lines.length;
   board.type(
     `(function(){var S=require("Storage"),u=process.memory().usage,s=require("tls").connect({host:"localhost",port:${port},ca:S.read("aws.ca"),key:S.read("aws.key"),cert:S.read("aws.crt")},function(){` +
@@ -77,7 +77,7 @@ export async function tlsCost(board: InterpreterBoard, port: number): Promise<nu
  * objects. (The interpreter's tls.connect without credentials fails an
  * assertion, ASSERT(net) in libs/network/network.c, and exits.)
  */
-export async function httpsCost(board: InterpreterBoard, origin: string): Promise<number> {
+async function httpsCost(board: InterpreterBoard, origin: string): Promise<number> {
   const mark = board.lines.length;
   board.type(
     `(function(){var u=process.memory().usage,q=require("http").get(${JSON.stringify(origin + "/")},function(r){` +
@@ -87,10 +87,15 @@ export async function httpsCost(board: InterpreterBoard, origin: string): Promis
   return Number(line.slice("https cost ".length));
 }
 
-/** What each kind of TLS connection takes of this build's pool (tlsCost, httpsCost). */
+/** What each kind of TLS connection takes of this build's pool. */
 export interface TlsCosts {
   mqtt: number;
   https: number;
+}
+
+/** Both costs, read on `board` against the bench's broker and object store. */
+export async function tlsCosts(board: InterpreterBoard, bench: Bench): Promise<TlsCosts> {
+  return { mqtt: await tlsCost(board, bench.mqtt.port), https: await httpsCost(board, bench.objects.url) };
 }
 
 /** The pool a reading would show without its open TLS connections: what counts on the ESP32. */

@@ -4,6 +4,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { startBoard, type TestBoard } from "../support/sim.ts";
+import { READY_IMAGE } from "../../firmware/loader/root-run.ts";
 
 const images: Record<string, string> = {};
 
@@ -52,7 +53,7 @@ test("a good trial image is started once on trial, confirms, and stays", async (
     const mark = await trial(b, images.v2, "job-good");
     await b.sim.waitFor(/^loader loader-test: starting slot 1 on trial$/, 10_000, mark);
     await b.sim.waitFor(/^confirmed slot 1$/, 10_000, mark);
-    assert.equal(await b.sim.evaluate(`typeof __fotaReady`), "undefined", "the loader's hand-over to the root statement is let go of (firmware/loader/root-run.ts)");
+    assert.equal(await b.sim.evaluate(`typeof ${READY_IMAGE}`), "undefined", "the loader's hand-over to the root statement is let go of (firmware/loader/root-run.ts)");
     const after = b.sim.lines.length;
     await reboot(b);
     await b.sim.waitFor(/^app 2\.0\.0 on linux, slot 1$/, 10_000, after);
