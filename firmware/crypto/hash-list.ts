@@ -1,15 +1,27 @@
 // The image digest of docs/signing.md: SHA-256 over the concatenated SHA-256
-// of each 4096-byte block. Fed incrementally, bytes or byte strings of any
-// length (as flash is read back); each block is gathered in one buffer and
-// hashed by the native one-shot SHA-256. Holds one block and 32 bytes per block.
+// of each 4096-byte block. Fed whole blocks (as flash is read back, a unit at
+// a time) and a last partial one, each hashed in place by the native one-shot
+// SHA-256: it copies no block and holds only 32 bytes per block.
 import { sha256 } from "./sha256";
-import { bytesOf } from "./bytes";
 
 /** The block size of the hash list, whatever the flash page size. */
 export const HASH_LIST_BLOCK = 4096;
 
+/**
+ * How much of an image in flash to read and hash at once so the hash list is
+ * fed whole blocks: a block, or a page where pages are larger (both are powers
+ * of two, as the layout validator requires, so one divides the other).
+ */
+export function hashUnit(pageSize: number): number {
+  return pageSize > HASH_LIST_BLOCK ? pageSize : HASH_LIST_BLOCK;
+}
+
 export interface HashList {
-  /** Adds data: bytes (as Flash.read returns them) or a byte string (as sockets and Storage deliver it). */
+  /**
+   * Adds data: bytes (as Flash.read returns them) or a byte string (as Storage
+   * delivers it). Only the last update may end inside a block (an error
+   * otherwise); that part is kept by reference until digest: do not change it.
+   */
   update(data: string | Uint8Array): HashList;
   /** Finishes: the digest as 64 lower-case hex digits. The hash list then starts over, empty. */
   digest(): string;
@@ -17,36 +29,37 @@ export interface HashList {
 
 /** An empty hash list. (A closure, not a class: about 250 bytes less in the image.) */
 export function hashList(): HashList {
-  const block = new Uint8Array(HASH_LIST_BLOCK);
-  let fill = 0;
+  /** The end of the data after its last whole block, hashed by digest. */
+  let last: string | Uint8Array | undefined;
   /** The block hashes so far, 32 bytes each; grows by doubling. */
   let hashes = new Uint8Array(32 * 8);
   let count = 0;
 
-  /** Hashes a whole (or the last) block and empties the buffer. */
-  function add(data: Uint8Array): void {
+  function add(data: string | Uint8Array): void {
     if (count * 32 === hashes.length) {
       const grown = new Uint8Array(hashes.length * 2);
       grown.set(hashes);
       hashes = grown;
     }
     hashes.set(sha256(data), count++ * 32);
-    fill = 0;
+  }
+
+  /** Part of bytes or of a byte string, without copying bytes. */
+  function part(data: string | Uint8Array, from: number, to: number): string | Uint8Array {
+    return typeof data === "string" ? data.substring(from, to) : data.subarray(from, to);
   }
 
   return {
     update: function (data) {
-      for (let pos = 0; pos < data.length; ) {
-        const take = Math.min(HASH_LIST_BLOCK - fill, data.length - pos);
-        block.set(typeof data === "string" ? bytesOf(data.substr(pos, take)) : data.subarray(pos, pos + take), fill);
-        fill += take;
-        pos += take;
-        if (fill === HASH_LIST_BLOCK) add(block);
-      }
+      if (last !== undefined) throw new Error("hash list: data after a partial block");
+      let pos = 0;
+      for (; data.length - pos >= HASH_LIST_BLOCK; pos += HASH_LIST_BLOCK) add(part(data, pos, pos + HASH_LIST_BLOCK));
+      if (pos < data.length) last = part(data, pos, data.length);
       return this;
     },
     digest: function () {
-      if (fill > 0) add(block.subarray(0, fill));
+      if (last !== undefined) add(last);
+      last = undefined;
       const hex = hexOf(sha256(hashes.subarray(0, count * 32)));
       count = 0;
       return hex;

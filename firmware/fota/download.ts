@@ -1,7 +1,7 @@
 // Downloads an image over HTTPS straight into a code slot (image/slot-writer.ts
-// stores it page by page and hashes what flash holds). One request at a time;
+// writes each chunk as it comes and hashes what flash holds). One request at a time;
 // a connection that drops or stalls is resumed with `Range: bytes=<stored>-`
-// from the last page stored, a bounded number of times with doubling backoff.
+// from the last unit stored, a bounded number of times with doubling backoff.
 // Every way it can end is a DownloadResult: success with the MD5 and CRC-32 of
 // the stored bytes, or a failure whose reason names the cause.
 //
@@ -20,7 +20,7 @@ import { SlotWriter } from "../image/slot-writer";
 export interface DownloadOptions {
   /** CA certificate(s) of the server, DER bytes as a string. */
   ca?: string;
-  /** Called after each page is stored: bytes stored so far, image size. Goes back to 0 if the server restarts the file. */
+  /** Called after each unit is stored and hashed (image/slot-writer.ts): bytes stored so far, image size. Goes back to 0 if the server restarts the file. */
   progress?: (bytes: number, total: number) => void;
   /** Extra attempts after the first for a connection that fails, drops or stalls, or a 5xx (default 5). */
   maxRetries?: number;
@@ -32,7 +32,7 @@ export interface DownloadOptions {
   pageSize?: number;
   /** The flash to write (default require("Flash")); tests and hosts inject their own. */
   flash?: FlashModule;
-  /** Bytes of the image already in the slot, from a download cut by a restart (a page boundary): hashed again, not fetched. */
+  /** Bytes of the image already in the slot, from a download cut by a restart (a unit boundary): hashed again, not fetched. */
   resumeFrom?: number;
   /** Check the stored bytes' MD5 (default true); a board that verifies signatures checks their signed hash list instead. */
   checkMd5?: boolean;
@@ -155,7 +155,7 @@ class Transfer {
 
   request(): void {
     const writer = this._writer;
-    writer.resumeAtPage();
+    writer.rewind();
     this._attempts++;
     const attempt: Attempt = { from: writer.stored, start: 0, received: 0, hasResponse: false, lastData: getTime(), timer: undefined, error: "" };
     this._current = attempt;

@@ -1,16 +1,18 @@
-// Writes an image into a raw code slot as it arrives, one flash page at a
-// time: at most one page is held in RAM; each page is erased just before it is
-// written, then read back, and the MD5 and CRC-32 are computed over the bytes
-// READ BACK, so they vouch for what flash holds, not for what was sent.
-// Hashes advance only when a whole page is stored, so a download that breaks
-// can resume from `stored` (a page boundary) with the hashes still right, and
-// one cut by a restart resumes from the stored pages, hashed again from flash.
+// Writes an image into a raw code slot as it arrives, with no page held in
+// RAM: each chunk is written to flash at once (a page is erased when the
+// write reaches its first byte) and read back to check it. Every UNIT bytes
+// (a hash-list block, or a page if pages are larger) the unit is read back
+// once more and hashed: the MD5, CRC-32 and hash list vouch for what flash
+// holds, not for what was sent. Hashes advance only by whole units, so a
+// download that breaks resumes from `stored` (a unit boundary), and one cut
+// by a restart resumes from the stored units, hashed again from flash.
+// (RAM at any moment: the chunk, and one unit read back: docs/boot-record.md.)
 import type { Region } from "../board/layout";
 import { Md5 } from "../crypto/md5";
 import { bytesOf } from "../crypto/bytes";
 import { crc32 } from "../crypto/crc32";
 import { Crc32Joiner } from "../crypto/crc32-combine";
-import { hashList } from "../crypto/hash-list";
+import { hashList, hashUnit } from "../crypto/hash-list";
 
 export interface StoredImage {
   size: number;
@@ -23,13 +25,14 @@ export interface StoredImage {
 }
 
 export class SlotWriter {
-  /** Bytes stored in flash and hashed: a multiple of the page size, or the image size once complete. */
+  /** Bytes stored in flash and hashed: a multiple of `unit`, or the image size once complete. */
   stored = 0;
   /** Seconds spent erasing, writing and reading back flash; and hashing what was read. */
   flashSeconds = 0;
   hashSeconds = 0;
-  private readonly _page: Uint8Array;
-  private _buffered = 0;
+  readonly unit: number;
+  /** Bytes written to flash (checked, not yet hashed past `stored`). */
+  private _written = 0;
   /** null: no MD5 (a board that verifies signatures has the signed hash list instead). */
   private readonly _md5: Md5 | null;
   private readonly _crc = new Crc32Joiner();
@@ -37,44 +40,39 @@ export class SlotWriter {
 
   /**
    * `slot` and `pageSize` come from the board layout: the slot starts on a page
-   * boundary and `size` fits in it (the caller checks both), so no page
-   * written ever reaches outside the slot.
+   * boundary and `size` fits in it (the caller checks both), so no write ever
+   * reaches outside the slot.
    */
   constructor(private readonly _flash: FlashModule, private readonly _slot: Region, readonly size: number, readonly pageSize: number, md5 = true) {
-    this._page = new Uint8Array(pageSize);
+    this.unit = hashUnit(pageSize);
     this._md5 = md5 ? new Md5() : null;
-  }
-
-  /** Bytes taken so far: stored plus those waiting in the page buffer. */
-  position(): number {
-    return this.stored + this._buffered;
   }
 
   complete(): boolean {
     return this.stored === this.size;
   }
 
-  /** Drops the partly filled page: the next bytes are those at offset `stored`. */
-  resumeAtPage(): void {
-    this._buffered = 0;
+  /** Forgets what was written past `stored`: the next bytes are those at offset `stored`. */
+  rewind(): void {
+    this._written = this.stored;
   }
 
   /**
-   * Takes the first `stored` bytes as already in the slot (written before a
-   * restart): hashes them again from flash. `stored` is a page boundary.
+   * Takes the bytes of the image already in the slot (written before a
+   * restart) up to `stored`, rounded down to a unit: hashes them again from
+   * flash. The next bytes are those at the new `stored`.
    */
   resumeAfter(stored: number): void {
     this.restart();
-    for (let at = 0; at < stored; at += this.pageSize) {
-      const length = stored - at < this.pageSize ? stored - at : this.pageSize;
-      this._hashStored(this._flash.read(length, this._slot.start + at), length);
-    }
+    const end = stored < this.size ? stored - (stored % this.unit) : this.size;
+    for (let at = 0; at < end; at += this.unit) this._hashStored(this._flash.read(end - at < this.unit ? end - at : this.unit, this._slot.start + at));
+    this._written = this.stored;
   }
 
   /** Starts over from the first byte (the server ignored a Range request). */
   restart(): void {
     this.stored = 0;
-    this._buffered = 0;
+    this._written = 0;
     if (this._md5) this._md5.digest(); // digest() also empties it
     this._hashList.digest();
     this._crc.reset();
@@ -82,22 +80,22 @@ export class SlotWriter {
 
   /**
    * Takes the next bytes of the image (a byte string, as http delivers them),
-   * storing each page as it fills. Returns how many were taken: fewer than
-   * given only when the image is complete. Throws if flash fails.
+   * writing them to flash at once and hashing each unit as it completes.
+   * Returns how many were taken: fewer than given only when the image is
+   * complete. Throws if flash fails.
    */
   push(chunk: string): number {
-    const room = this.size - this.position();
+    const room = this.size - this._written;
     const take = chunk.length < room ? chunk.length : room;
     if (take <= 0) return 0;
     const bytes = bytesOf(take < chunk.length ? chunk.substring(0, take) : chunk);
-    let at = 0;
-    while (at < take) {
-      const space = this.pageSize - this._buffered;
-      const n = take - at < space ? take - at : space;
-      this._page.set(n === bytes.length ? bytes : bytes.subarray(at, at + n), this._buffered);
-      this._buffered += n;
+    for (let at = 0; at < take; ) {
+      // A piece never crosses a page (so each page is erased before its first byte) nor a unit.
+      const inPage = this.pageSize - (this._written % this.pageSize);
+      const n = take - at < inPage ? take - at : inPage;
+      this._writePiece(n === take ? bytes : bytes.subarray(at, at + n));
       at += n;
-      if (this._buffered === this.pageSize || this.position() === this.size) this._storePage();
+      if (this._written % this.unit === 0 || this._written === this.size) this._storeUnit();
     }
     return take;
   }
@@ -107,34 +105,35 @@ export class SlotWriter {
     return { size: this.stored, md5: this._md5 ? this._md5.digest() : "", crc32: this._crc.value(), digest: this._hashList.digest() };
   }
 
-  private _storePage(): void {
-    const length = this._buffered;
+  private _writePiece(piece: Uint8Array): void {
     // Integer arithmetic only: Flash.erasePage refuses a float address.
-    const addr = this._slot.start + this.stored;
+    const addr = this._slot.start + this._written;
     const t0 = getTime();
-    this._flash.erasePage(addr);
-    // Bytes past the image in its last page stay erased (0xFF), and the write
-    // is padded to whole 32-bit words with 0xFF, which programs nothing.
-    const padded = (length + 3) & ~3;
-    if (padded !== length) this._page.fill(0xff, length, padded);
-    this._flash.write(padded === this.pageSize ? this._page : this._page.subarray(0, padded), addr);
-    const readBack = this._flash.read(length, addr);
-    const t1 = getTime();
-    if (crc32(readBack) !== crc32(length === this.pageSize ? this._page : this._page.subarray(0, length))) {
-      throw new Error("flash at 0x" + addr.toString(16) + " reads back other bytes than were written");
-    }
-    this.flashSeconds += t1 - t0;
-    this._hashStored(readBack, length);
-    this.hashSeconds += getTime() - t1;
-    this._buffered = 0;
+    if (this._written % this.pageSize === 0) this._flash.erasePage(addr);
+    // Flash.write programs any alignment (docs/interpreter.md); bytes past the image stay erased.
+    this._flash.write(piece, addr);
+    const readBack = this._flash.read(piece.length, addr);
+    this.flashSeconds += getTime() - t0;
+    if (crc32(readBack) !== crc32(piece)) throw new Error("flash at 0x" + addr.toString(16) + " reads back other bytes than were written");
+    this._written += piece.length;
   }
 
-  /** Adds a page read back from the slot to the hashes; it is stored. */
-  private _hashStored(readBack: Uint8Array, length: number): void {
+  /** Hashes the unit just written, read back from the slot; it is then stored. */
+  private _storeUnit(): void {
+    const t0 = getTime();
+    const readBack = this._flash.read(this._written - this.stored, this._slot.start + this.stored);
+    const t1 = getTime();
+    this.flashSeconds += t1 - t0;
+    this._hashStored(readBack);
+    this.hashSeconds += getTime() - t1;
+  }
+
+  /** Adds bytes read back from the slot, from offset `stored` on, to the hashes. */
+  private _hashStored(readBack: Uint8Array): void {
     if (this._md5) this._md5.update(readBack);
     this._hashList.update(readBack);
-    this._crc.append(crc32(readBack), length);
-    this.stored += length;
+    this._crc.append(crc32(readBack), readBack.length);
+    this.stored += readBack.length;
   }
 }
 

@@ -15,6 +15,7 @@ import { loadBoard } from "../../host/toolchain/board.ts";
 import { startBoard, type TestBoard } from "../support/sim.ts";
 import { runInterpreterAsync, slotInFolder } from "../support/interp.ts";
 import { CertificateAuthority, derBase64 } from "../../host/pki/ca.ts";
+import { hashUnit } from "../../firmware/crypto/hash-list.ts";
 import { startImageServer, serveImage, type ImageServer } from "./image-server.ts";
 
 const ENTRY = fileURLToPath(new URL("./entries/download.js", import.meta.url));
@@ -22,6 +23,8 @@ const layout = loadBoard("linux").layout;
 const SLOT = 1;
 const slot = layout.slots[SLOT];
 const PAGE = layout.pageSize;
+/** What the slot writer stores and hashes at once: downloads resume from a multiple of it. */
+const UNIT = hashUnit(PAGE);
 const SIZE = 20_000;
 const image = randomBytes(SIZE);
 const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
@@ -108,7 +111,7 @@ function assertImageStored(o: Outcome): void {
   assertOnlySlotWritten(o);
 }
 
-test("a good download: the slot holds the image, MD5 and CRC-32 match Node's, progress page by page", async () => {
+test("a good download: the slot holds the image, MD5 and CRC-32 match Node's, progress unit by unit", async () => {
   server.handle((req, res) => serveImage(image, req, res));
   const first = server.ranges.length;
   const o = await run(config());
@@ -116,20 +119,20 @@ test("a good download: the slot holds the image, MD5 and CRC-32 match Node's, pr
   assert.equal(o.result.attempts, 1);
   assert.deepEqual(server.ranges.slice(first), [undefined]);
   const expected: number[] = [];
-  for (let at = PAGE; at < SIZE; at += PAGE) expected.push(at);
+  for (let at = UNIT; at < SIZE; at += UNIT) expected.push(at);
   expected.push(SIZE);
   assert.deepEqual(o.progress, expected);
 });
 
-test("connections cut at several offsets: resumed with Range from the last stored page", async () => {
-  // Attempt 1 dies before the first page is complete, 2 at 5000, 3 at 13 000 (a page boundary + 312), 4 completes.
-  const cuts = [500, 5000, 12 * PAGE + 312];
+test("connections cut at several offsets: resumed with Range from the last stored unit", async () => {
+  // Attempt 1 dies before the first unit is complete, 2 past the first unit, 3 at a unit boundary + 312, 4 completes.
+  const cuts = [500, UNIT + 904, 3 * UNIT + 312];
   server.handle((req, res, index) => serveImage(image, req, res, cuts[index - first]));
   const first = server.ranges.length;
   const o = await run(config({ maxRetries: 4 }));
   assertImageStored(o);
   assert.equal(o.result.attempts, 4);
-  assert.deepEqual(server.ranges.slice(first), [undefined, undefined, `bytes=${4 * PAGE}-`, `bytes=${12 * PAGE}-`]);
+  assert.deepEqual(server.ranges.slice(first), [undefined, undefined, `bytes=${UNIT}-`, `bytes=${3 * UNIT}-`]);
 });
 
 test("the network drops mid-download (sim.dropNetwork): resumed", async () => {
@@ -142,11 +145,11 @@ test("the network drops mid-download (sim.dropNetwork): resumed", async () => {
   });
   const o = await run(config(), async (board) => {
     await new Promise<void>((r) => (release = r));
-    await board.sim.waitFor(/^DL progress 8192 /);
+    await board.sim.waitFor(new RegExp(`^DL progress ${2 * UNIT} `));
     board.sim.dropNetwork();
   });
   assertImageStored(o);
-  assert.deepEqual(server.ranges.slice(first), [undefined, `bytes=${8 * PAGE}-`]);
+  assert.deepEqual(server.ranges.slice(first), [undefined, `bytes=${2 * UNIT}-`]);
 });
 
 test("a stalled connection (no data for timeoutMs) is given up and resumed", async () => {
@@ -158,7 +161,7 @@ test("a stalled connection (no data for timeoutMs) is given up and resumed", asy
     res.write(image.subarray(0, 6000)); // then nothing, connection left open
   });
   const o = await run(config({ timeoutMs: 600 }), async (board) => {
-    await board.sim.waitFor(/^DL progress 5120 /);
+    await board.sim.waitFor(new RegExp(`^DL progress ${UNIT} `));
     board.sim.stallNetwork(true);
     stalledAt = Date.now();
     while (server.ranges.length < first + 2) await new Promise((r) => setTimeout(r, 20));
@@ -166,7 +169,7 @@ test("a stalled connection (no data for timeoutMs) is given up and resumed", asy
   });
   assertImageStored(o);
   assert.ok(Date.now() - stalledAt >= 550, "it waited for the timeout");
-  assert.deepEqual(server.ranges.slice(first), [undefined, `bytes=${5 * PAGE}-`]);
+  assert.deepEqual(server.ranges.slice(first), [undefined, `bytes=${UNIT}-`]);
 });
 
 test("a connection that stays stalled: gives up after the retries", async () => {
@@ -205,8 +208,9 @@ test("a short body (the server always stops early): retried, then fails naming t
   const o = await run(config({ maxRetries: 2 }));
   assert.equal(o.result.ok, false);
   assert.equal(o.result.reason, `gave up after 3 attempts: server sent ${SIZE - 100} bytes, expected ${SIZE}`);
-  assert.equal(o.result.stored, Math.floor((SIZE - 100) / PAGE) * PAGE);
-  assert.deepEqual(server.ranges.slice(first), [undefined, `bytes=${19 * PAGE}-`, `bytes=${19 * PAGE}-`]);
+  const stored = Math.floor((SIZE - 100) / UNIT) * UNIT;
+  assert.equal(o.result.stored, stored);
+  assert.deepEqual(server.ranges.slice(first), [undefined, `bytes=${stored}-`, `bytes=${stored}-`]);
   assertOnlySlotWritten(o);
 });
 
@@ -237,26 +241,26 @@ test("a Content-Length that disagrees with bc_size fails before anything is writ
 test("a 206 whose Content-Range does not answer the Range asked for fails", async () => {
   const first = server.ranges.length;
   server.handle((req, res, index) => {
-    if (index === first) return serveImage(image, req, res, 3000);
+    if (index === first) return serveImage(image, req, res, UNIT + 1000);
     res.writeHead(206, { "Content-Length": String(SIZE - 1024), "Content-Range": `bytes 1024-${SIZE - 1}/${SIZE}` });
     res.end(image.subarray(1024));
   });
   const o = await run(config());
   assert.equal(o.result.ok, false);
-  assert.equal(o.result.reason, `Content-Range "bytes 1024-${SIZE - 1}/${SIZE}" does not answer bytes=2048- of ${SIZE} bytes`);
+  assert.equal(o.result.reason, `Content-Range "bytes 1024-${SIZE - 1}/${SIZE}" does not answer bytes=${UNIT}- of ${SIZE} bytes`);
 });
 
 test("a 200 answering a Range request restarts from the first byte", async () => {
   const first = server.ranges.length;
   server.handle((req, res, index) => {
-    if (index === first) return serveImage(image, req, res, 7000);
+    if (index === first) return serveImage(image, req, res, UNIT + 2904);
     res.writeHead(200, { "Content-Length": String(SIZE) });
     res.end(image);
   });
   const o = await run(config());
   assertImageStored(o);
-  assert.deepEqual(server.ranges.slice(first), [undefined, `bytes=${6 * PAGE}-`]);
-  assert.ok(o.progress.indexOf(PAGE, 1) > 0, "progress went back to the start");
+  assert.deepEqual(server.ranges.slice(first), [undefined, `bytes=${UNIT}-`]);
+  assert.ok(o.progress.indexOf(UNIT, 1) > 0, "progress went back to the start");
 });
 
 test("MD5 mismatch: the stored bytes' MD5 is named next to the expected one", async () => {
@@ -300,7 +304,7 @@ test("on the real interpreter: a download into the linux board's slot, resumed o
     assert.ok(line, lines.join("\n"));
     const result = JSON.parse(line.slice("DL result ".length));
     assert.deepEqual([result.ok, result.md5, result.crc32, result.attempts], [true, md5(image), crc32(image), 2], line);
-    assert.deepEqual(server.ranges.slice(first), [undefined, `bytes=${8 * PAGE}-`]);
+    assert.deepEqual(server.ranges.slice(first), [undefined, `bytes=${2 * UNIT}-`]);
     assert.ok(slotInFolder(dir, SLOT, SIZE).equals(image), "espruino.flash holds the image in the slot");
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -164,12 +164,12 @@ D.sizes.forEach(function (size) {
   print("hash " + size + " bytes " + asBytes.digest());
   print("hash " + size + " strings " + asStrings.digest());
 });
-// Read back from flash as the firmware reads a stored image: Storage strings of 1000 bytes.
+// Read back from flash as the verifier reads a stored image: Storage strings of a block each.
 var S = require("Storage"), stored = image(D.storageSize), fromFlash = hashList();
 // (subarray's end within the array: the interpreter does not clamp it and reads past the buffer.)
 for (var at = 0; at < D.storageSize; at += 4096) S.write("image", E.toString(stored.subarray(at, Math.min(at + 4096, D.storageSize))), at, D.storageSize);
 stored = undefined;
-for (at = 0; at < D.storageSize; at += 1000) fromFlash.update(S.read("image", at, Math.min(1000, D.storageSize - at)));
+for (at = 0; at < D.storageSize; at += 4096) fromFlash.update(S.read("image", at, Math.min(4096, D.storageSize - at)));
 print("hash " + D.storageSize + " storage " + fromFlash.digest());
 D.rsa.forEach(function (c) { print("rsa " + c.name + " " + verifyPkcs1Sha256(un(c.n), un(c.s), un(c.h))); });
 var anchor = readTrustAnchor(D.anchorJson).anchor;

@@ -1,6 +1,7 @@
 // The image digest (docs/signing.md) computed by the firmware's hash list, in
 // Node, against the spec written out here with node:crypto: sizes around the
-// 4096-byte block, fed in odd chunks, as bytes, as views at odd offsets, as byte strings.
+// 4096-byte block, fed in chunks of whole blocks, as bytes, as views at odd
+// offsets, as byte strings; and the misuse it refuses.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -41,4 +42,9 @@ test("hash list starts over after digest(): the same bytes give the same digest 
   const first = h.update(image).digest();
   assert.equal(h.update(image).digest(), first);
   assert.notEqual(hashList().update(image.subarray(1)).digest(), first);
+});
+
+test("hash list refuses data after a partial block: its blocks would no longer be the spec's", () => {
+  const h = hashList().update(testImage(5000));
+  assert.throws(() => h.update(testImage(4096)), /hash list: data after a partial block/);
 });
