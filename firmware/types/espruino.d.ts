@@ -136,7 +136,9 @@ interface TlsConnectOptions {
   cert?: string;
 }
 
-interface HttpGetOptions extends EspruinoUrl {
+/** What http.get reads (libs/network/socketserver.c): `method` is sent as written, so it must be set. */
+interface HttpGetOptions extends Pick<EspruinoUrl, "protocol" | "host" | "port" | "path"> {
+  method: string;
   headers?: { [name: string]: string };
   ca?: string;
   key?: string;
