@@ -162,7 +162,7 @@ class Transfer {
     // Only what the request reads: the request keeps its options until it ends, and
     // url.parse's pathname, search and query are more copies of a presigned URL's long query.
     const parsed = url.parse(this._url);
-    const options: HttpGetOptions = { protocol: parsed.protocol, host: parsed.host, port: parsed.port, path: parsed.path, method: "GET" };
+    const options: HttpGetOptions = { protocol: parsed.protocol, host: parsed.host, port: parsed.port, path: parsed.path };
     options.headers = attempt.from > 0 ? { Range: "bytes=" + attempt.from + "-" } : {};
     if (this._options.ca !== undefined) options.ca = this._options.ca;
     this._watch(attempt);

@@ -136,9 +136,8 @@ interface TlsConnectOptions {
   cert?: string;
 }
 
-/** What http.get reads (libs/network/socketserver.c): `method` is sent as written, so it must be set. */
+/** What http.get reads (libs/network/socketserver.c); it sets `method` to "GET" itself (http/jswrap_http.c). */
 interface HttpGetOptions extends Pick<EspruinoUrl, "protocol" | "host" | "port" | "path"> {
-  method: string;
   headers?: { [name: string]: string };
   ca?: string;
   key?: string;
