@@ -110,7 +110,7 @@ export class SlotWriter {
     const addr = this._slot.start + this._written;
     const t0 = getTime();
     if (this._written % this.pageSize === 0) this._flash.erasePage(addr);
-    // Flash.write programs any alignment (docs/interpreter.md); bytes past the image stay erased.
+    // Flash.write programs any alignment, and two pieces may share a word (docs/interpreter.md, "Flash"); bytes past the image stay erased.
     this._flash.write(piece, addr);
     const readBack = this._flash.read(piece.length, addr);
     this.flashSeconds += getTime() - t0;
