@@ -306,6 +306,8 @@ test("on the real interpreter: a download into the linux board's slot, resumed o
     assert.deepEqual([result.ok, result.md5, result.crc32, result.attempts], [true, md5(image), crc32(image), 2], line);
     assert.deepEqual(server.ranges.slice(first), [undefined, `bytes=${2 * UNIT}-`]);
     assert.ok(slotInFolder(dir, SLOT, SIZE).equals(image), "espruino.flash holds the image in the slot");
+    const pool = (prefix: string) => lines.filter((l) => l.startsWith(prefix)).map((l) => Number(/ pool (\d+)$/.exec(l)![1]));
+    console.log(`  pool on the interpreter: up to ${Math.max(...pool("DL progress "))} variables after a unit was stored (${pool("DL start ")[0]} at the start; both with the test's code in RAM, the HTTPS connection in the first)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
