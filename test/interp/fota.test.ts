@@ -82,7 +82,7 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     const atV2 = await memory(board);
     assertConfirmedInSlot1(dir, images.v2, jobId, md5Of(images.v2));
     console.log(`  job ${jobId} SUCCEEDED ${jobSeconds.toFixed(1)} s after CreateJob (image ${images.v2.length} bytes); ms after CreateJob ${JSON.stringify(seen)}; ${board.boots} interpreter starts; ${Date.now() - started} ms in all`);
-    const costs = await tlsCosts(board, bench);
+    const costs = await tlsCosts(bin!, bench);
     const peak = peaks(readings, costs);
     console.log(`  pool usage in variables: v1 connected ${atV1.usage} of ${atV1.total}; peaks while the job ran ${JSON.stringify(peak.raw)}; v2 confirmed ${atV2.usage} of ${atV2.total}`);
     console.log(

@@ -46,7 +46,7 @@ test("signed updates on the real interpreter: the signed one succeeds, each refu
       assert.equal(runningImage(board.lines), c.runs, c.name);
     }
     clearInterval(sampler);
-    const costs = await tlsCosts(board, bench);
+    const costs = await tlsCosts(bin!, bench);
     const peak = peaks(readings, costs).withoutTls;
     const lines = Object.keys(peak).filter((name) => name).map((name) => `${name}: ${peak[name]}`);
     console.log(`  pool peaks while each case ran, without the TLS connections open at each reading (${costs.mqtt} and ${costs.https} variables on this build):\n    ${lines.join("\n    ")}`);

@@ -2,6 +2,9 @@
 // the bench: the loader, the device's configuration and any extra Storage
 // files in its flash, v1 copied into slot 0 by the provisioning image, then
 // restarted into v1 and connected. And how to read its variable pool.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Bench } from "../../host/bench/bench.ts";
 import { thingStorageFiles } from "../../host/bench/ca.ts";
 import { writeStorageFiles } from "../../host/interp/folder.ts";
@@ -74,8 +77,7 @@ async function tlsCost(board: InterpreterBoard, port: number): Promise<number> {
 /**
  * The same for a download's HTTPS request, which carries no client
  * certificate: read when the response starts, less the request and response
- * objects. (The interpreter's tls.connect without credentials fails an
- * assertion, ASSERT(net) in libs/network/network.c, and exits.)
+ * objects.
  */
 async function httpsCost(board: InterpreterBoard, origin: string): Promise<number> {
   const mark = board.lines.length;
@@ -93,9 +95,24 @@ export interface TlsCosts {
   https: number;
 }
 
-/** Both costs, read on `board` against the bench's broker and object store. */
-export async function tlsCosts(board: InterpreterBoard, bench: Bench): Promise<TlsCosts> {
-  return { mqtt: await tlsCost(board, bench.mqtt.port), https: await httpsCost(board, bench.objects.url) };
+/**
+ * Both costs, read against the bench's broker and object store on an
+ * interpreter of its own, with only a thing's credentials in Storage and no
+ * other connection: the interpreter fails ASSERT(net) (libs/network/network.c,
+ * ssl_send) when a TLS handshake proceeds while another connection's handler
+ * has just used the network, as a board's application can at any moment.
+ */
+export async function tlsCosts(bin: string, bench: Bench): Promise<TlsCosts> {
+  const dir = mkdtempSync(join(tmpdir(), "tls-cost-"));
+  const creds = await bench.registry.registerDevice("tls-cost");
+  writeStorageFiles(bin, dir, thingStorageFiles(creds, "localhost", bench.mqtt.port));
+  const board = InterpreterBoard.start({ bin, dir });
+  try {
+    return { mqtt: await tlsCost(board, bench.mqtt.port), https: await httpsCost(board, bench.objects.url) };
+  } finally {
+    await board.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The pool a reading would show without its open TLS connections: what counts on the ESP32. */
