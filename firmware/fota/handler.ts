@@ -18,7 +18,7 @@ import { load as loadEngine } from "virtual:fota-engine";
 export interface FotaJobsOptions {
   /** Ask for pending jobs even without a notification (right after connecting). */
   force?: boolean;
-  /** Close MQTT while downloading: two TLS sessions at once are heavy for the board (default true). */
+  /** Close MQTT while downloading (default true): two TLS sessions at once are heavy for the board and can stop the interpreter (docs/interpreter.md, "Network"). */
   disconnectMqtt?: boolean;
   /** Restart into the new image by itself (default true); otherwise the result says a reset is due. */
   autoReset?: boolean;
