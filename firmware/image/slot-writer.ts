@@ -37,6 +37,8 @@ export class SlotWriter {
   private readonly _md5: Md5 | null;
   private readonly _crc = new Crc32Joiner();
   private readonly _hashList = hashList();
+  /** The hashes, taken when the last byte is stored, so the last partial unit is not kept until result(). */
+  private _finished: StoredImage | undefined;
 
   /**
    * `slot` and `pageSize` come from the board layout: the slot starts on a page
@@ -73,6 +75,7 @@ export class SlotWriter {
   restart(): void {
     this.stored = 0;
     this._written = 0;
+    this._finished = undefined;
     if (this._md5) this._md5.digest(); // digest() also empties it
     this._hashList.digest();
     this._crc.reset();
@@ -102,7 +105,8 @@ export class SlotWriter {
 
   /** The stored image's size and hashes; only once complete. */
   result(): StoredImage {
-    return { size: this.stored, md5: this._md5 ? this._md5.digest() : "", crc32: this._crc.value(), digest: this._hashList.digest() };
+    if (!this._finished) throw new Error("the image is not complete");
+    return this._finished;
   }
 
   private _writePiece(piece: Uint8Array): void {
@@ -134,6 +138,7 @@ export class SlotWriter {
     this._hashList.update(readBack);
     this._crc.append(crc32(readBack), readBack.length);
     this.stored += readBack.length;
+    if (this.stored === this.size) this._finished = { size: this.size, md5: this._md5 ? this._md5.digest() : "", crc32: this._crc.value(), digest: this._hashList.digest() };
   }
 }
 
