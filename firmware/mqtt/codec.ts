@@ -173,12 +173,17 @@ function packetIdOf(name: string, body: string, at: number): number | ProtocolEr
   return id ? id : fail("bad field", name + " with packet identifier 0");
 }
 
-/** Decodes one whole packet whose first byte passed firstByteProblem. */
-function decodeBody(first: number, body: string): IncomingPacket | ProtocolError {
+/**
+ * Decodes one whole packet whose first byte passed firstByteProblem: its body
+ * is buf from start to end. A PUBLISH is read in place (its payload is the one
+ * copy made); the other packets are a few bytes.
+ */
+function decodeBody(first: number, buf: string, start: number, end: number): IncomingPacket | ProtocolError {
   const type = first >> 4;
+  if (type === PUBLISH) return decodePublish(first, buf, start, end);
+  const body = buf.substring(start, end);
   let id: number | ProtocolError;
   if (type === PINGRESP) return body.length === 0 ? { type: "pingresp" } : fail("bad length", "PINGRESP with a body");
-  if (type === PUBLISH) return decodePublish(first, body);
   if (type === SUBACK) {
     if (body.length < 3) return fail("bad length", "SUBACK of " + body.length + " bytes, expected 3 or more");
     id = packetIdOf("SUBACK", body, 0);
@@ -206,23 +211,23 @@ function decodeBody(first: number, body: string): IncomingPacket | ProtocolError
   return type === PUBACK ? { type: "puback", packetId: id } : { type: "unsuback", packetId: id };
 }
 
-function decodePublish(first: number, body: string): IncomingPacket | ProtocolError {
+function decodePublish(first: number, buf: string, start: number, end: number): IncomingPacket | ProtocolError {
   const qos = (first >> 1) & 3;
-  if (body.length < 2) return fail("bad length", "PUBLISH too short for its topic length");
-  let at = 2 + readU16(body, 0);
-  if (at > body.length) return fail("bad length", "PUBLISH topic length overruns the packet");
-  const topic = body.substring(2, at);
+  if (end - start < 2) return fail("bad length", "PUBLISH too short for its topic length");
+  let at = start + 2 + readU16(buf, start);
+  if (at > end) return fail("bad length", "PUBLISH topic length overruns the packet");
+  const topic = buf.substring(start + 2, at);
   if (topic === "" || /[+#\x00]/.test(topic)) return fail("bad field", "PUBLISH to an empty or wildcard topic");
   let packetId = 0;
   if (qos) {
-    if (at + 2 > body.length) return fail("bad length", "PUBLISH packet identifier overruns the packet");
-    const id = packetIdOf("PUBLISH", body, at);
+    if (at + 2 > end) return fail("bad length", "PUBLISH packet identifier overruns the packet");
+    const id = packetIdOf("PUBLISH", buf, at);
     if (typeof id !== "number") return id;
     packetId = id;
     at += 2;
   }
   return {
-    type: "publish", topic: topic, payload: body.substring(at), qos: qos as 0 | 1,
+    type: "publish", topic: topic, payload: buf.substring(at, end), qos: qos as 0 | 1,
     retain: (first & 1) === 1, dup: (first & 8) === 8, packetId: packetId,
   };
 }
@@ -267,9 +272,9 @@ export class Decoder {
     if (this._failure) return { packets: packets, error: this._failure };
     this._parts.push(chunk);
     this._size += chunk.length;
-    // A large packet arriving in small chunks is joined once, not once per chunk.
+    // A large packet arriving in small chunks is joined once, not once per chunk; a lone chunk is not copied.
     if (this._size < this._need) return { packets: packets, error: null };
-    const buf = this._parts.join("");
+    const buf = this._parts.length === 1 ? chunk : this._parts.join("");
     let pos = 0;
     this._need = 0;
     while (pos < buf.length) {
@@ -302,7 +307,7 @@ export class Decoder {
         this._need = total;
         break;
       }
-      const packet = decodeBody(first, buf.substring(at, pos + total));
+      const packet = decodeBody(first, buf, at, pos + total);
       if (packet.type === "error") return this._fail(packets, packet);
       packets.push(packet);
       pos += total;
