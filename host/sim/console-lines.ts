@@ -3,9 +3,33 @@
 // Shared by the simulated board and the real interpreter run as a board.
 import { EventEmitter } from "node:events";
 
-/** A line of the interpreter's console without its line end, prompt and terminal codes. */
+/**
+ * A line of the interpreter's console as a terminal shows it, without the
+ * prompt: carriage return, cursor left and right, and erase to the end are
+ * applied, other codes dropped. The interpreter prints output that comes
+ * while a line is being typed by moving back over the echoed input, then
+ * "\r" and ESC[J (jsiConsoleRemoveInputLine in src/jsinteractive.c), so that
+ * output starts its line only once these are applied.
+ */
 export function withoutPrompt(raw: string): string {
-  return raw.replace(/\r/g, "").replace(/\x1b\[J/g, "").replace(/^>+/, "");
+  let line = "";
+  let cursor = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw[i] === "\x1b" ? /^\x1b\[(\d*)([A-Za-z])/.exec(raw.slice(i)) : null;
+    if (code) {
+      const n = Number(code[1] || 1);
+      if (code[2] === "D") cursor = Math.max(0, cursor - n);
+      else if (code[2] === "C") cursor = Math.min(line.length, cursor + n);
+      else if (code[2] === "J" || code[2] === "K") line = line.slice(0, cursor);
+      i += code[0].length - 1;
+    } else if (raw[i] === "\r") {
+      cursor = 0;
+    } else {
+      line = line.slice(0, cursor) + raw[i] + line.slice(cursor + 1);
+      cursor++;
+    }
+  }
+  return line.replace(/^>+/, "");
 }
 
 export class ConsoleLines extends EventEmitter {
