@@ -27,6 +27,11 @@ export interface HashList {
   digest(): string;
 }
 
+/** Part of bytes or of a byte string, without copying bytes. */
+function part(data: string | Uint8Array, from: number, to: number): string | Uint8Array {
+  return typeof data === "string" ? data.substring(from, to) : data.subarray(from, to);
+}
+
 /** An empty hash list. (A closure, not a class: about 250 bytes less in the image.) */
 export function hashList(): HashList {
   /** The end of the data after its last whole block, hashed by digest. */
@@ -42,11 +47,6 @@ export function hashList(): HashList {
       hashes = grown;
     }
     hashes.set(sha256(data), count++ * 32);
-  }
-
-  /** Part of bytes or of a byte string, without copying bytes. */
-  function part(data: string | Uint8Array, from: number, to: number): string | Uint8Array {
-    return typeof data === "string" ? data.substring(from, to) : data.subarray(from, to);
   }
 
   return {

@@ -1,12 +1,12 @@
 // Writes an image into a raw code slot as it arrives, with no page held in
 // RAM: each chunk is written to flash at once (a page is erased when the
-// write reaches its first byte) and read back to check it. Every UNIT bytes
-// (a hash-list block, or a page if pages are larger) the unit is read back
+// write reaches its first byte) and read back to check it. Each `unit`
+// (hashUnit: a hash-list block, or a page where pages are larger) is read back
 // once more and hashed: the MD5, CRC-32 and hash list vouch for what flash
 // holds, not for what was sent. Hashes advance only by whole units, so a
 // download that breaks resumes from `stored` (a unit boundary), and one cut
 // by a restart resumes from the stored units, hashed again from flash.
-// (RAM at any moment: the chunk, and one unit read back: docs/boot-record.md.)
+// In RAM at any moment: the chunk, and one unit while it is hashed.
 import type { Region } from "../board/layout";
 import { Md5 } from "../crypto/md5";
 import { bytesOf } from "../crypto/bytes";
@@ -68,7 +68,7 @@ export class SlotWriter {
     this.restart();
     const end = stored < this.size ? stored - (stored % this.unit) : this.size;
     for (let at = 0; at < end; at += this.unit) this._hashStored(this._flash.read(end - at < this.unit ? end - at : this.unit, this._slot.start + at));
-    this._written = this.stored;
+    this.rewind();
   }
 
   /** Starts over from the first byte (the server ignored a Range request). */
