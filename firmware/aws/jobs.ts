@@ -366,6 +366,25 @@ export class Jobs {
   /** The six subscriptions, made once: the MQTT client keeps them across reconnects. A failed try is retried at the next request. */
   private _subscribe(): Promise<any> {
     if (this._subscribed) return this._subscribed;
+    this._subscribed = Promise.all(this._subscriptions()).then(
+      () => {
+        // A settled promise keeps every promise chained on it while it was pending, and their values
+        // (docs/interpreter.md, "Speed and memory"): this one lives as long as Jobs, so keep a fresh one.
+        this._subscribed = Promise.resolve();
+      },
+      (e: any) => {
+        this._subscribed = null;
+        throw jobsError("SubscribeFailed", "cannot subscribe to the Jobs topics: " + e.message + (e.code ? " (" + e.code + ")" : ""));
+      },
+    );
+    return this._subscribed;
+  }
+
+  /**
+   * Subscribes to the six topics. A function of its own, so that the handlers the MQTT client keeps do not
+   * have the subscriptions' promises in their scope, nor what is chained on them (docs/interpreter.md).
+   */
+  private _subscriptions(): Promise<any>[] {
     const answer = (topic: string, text: string) => {
       this._answer(topic, text);
     };
@@ -378,16 +397,11 @@ export class Jobs {
     };
     // Exact filters, never jobs/#: that would also echo our own requests back to us.
     const filters = ["get/+", "start-next/+", "+/get/+", "+/update/+"];
-    const all = filters.map((f) => {
+    return filters.map((f) => {
       return this.thing.subscribe(this._base + f, 1, answer);
     }).concat(["notify", "notify-next"].map((f) => {
       return this.thing.subscribe(this._base + f, 1, notify);
     }));
-    this._subscribed = Promise.all(all).then(undefined, (e: any) => {
-      this._subscribed = null;
-      throw jobsError("SubscribeFailed", "cannot subscribe to the Jobs topics: " + e.message + (e.code ? " (" + e.code + ")" : ""));
-    });
-    return this._subscribed;
   }
 
   private _listen(name: string, handler: (body: any) => void): void {
