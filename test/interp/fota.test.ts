@@ -39,6 +39,8 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     const iot = iotClient(bench);
     const s3 = s3Client(bench);
     board = await provisionedInterpreter({ bin: bin!, dir, bench, thing: THING, v1: images.v1, echo: process.env.ECHO_BOARD ? "  board:" : undefined });
+    // Read as v2 is read below: a second after connecting, once the start-up look for jobs has had its answer.
+    await new Promise((r) => setTimeout(r, 1000));
     const atV1 = await memory(board);
 
     // The job: v2 uploaded to the object store, its URL presigned by the bench when the board asks for the job.
