@@ -20,7 +20,7 @@ import { buildDeviceScript } from "../../host/toolchain/device-script.ts";
 import { InterpreterBoard } from "../../host/interp/supervisor.ts";
 import { assertConfirmedInSlot1 } from "../support/interp.ts";
 import { iotClient, s3Client, thingArn } from "../bench/helpers.ts";
-import { MEMORY, memory, memoryReadings, peaks, tlsCosts, withoutTls, provisionedInterpreter } from "./support.ts";
+import { MEMORY, settledMemory, memoryReadings, peaks, tlsCosts, withoutTls, provisionedInterpreter } from "./support.ts";
 import { md5Of } from "../e2e/support.ts";
 
 const bin = process.env.ESPRUINO_BIN;
@@ -39,9 +39,8 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     const iot = iotClient(bench);
     const s3 = s3Client(bench);
     board = await provisionedInterpreter({ bin: bin!, dir, bench, thing: THING, v1: images.v1, echo: process.env.ECHO_BOARD ? "  board:" : undefined });
-    // Read as v2 is read below: a second after connecting, once the start-up look for jobs has had its answer.
-    await new Promise((r) => setTimeout(r, 1000));
-    const atV1 = await memory(board);
+    // Settled, as v2 is read below: after the start-up look for jobs has had its answer.
+    const atV1 = await settledMemory(board);
 
     // The job: v2 uploaded to the object store, its URL presigned by the bench when the board asks for the job.
     const jobId = "interp-v2";
@@ -78,10 +77,8 @@ test("a FOTA job updates the real interpreter from v1 to v2 through the bench", 
     assert.equal(board.lastBootReason, "reboot");
     assert.ok(board.lines.includes("app 2.0.0 on linux, slot 1 (trial)"), board.lines.slice(-25).join("\n"));
     assert.ok(seen["v2 connected"] > seen["v2 started"] && seen["v2 started"] > seen.reboot, `v2 connected over mutual TLS after the restart: ${JSON.stringify(seen)}`);
-    // Settled: read a second after the bench saw SUCCEEDED, when the board has had the answer to its update
-    // (read at once, it can still hold that exchange: up to 2,728 variables against 2,294 settled, measured).
-    await new Promise((r) => setTimeout(r, 1000));
-    const atV2 = await memory(board);
+    // Settled: after the board has had the answer to the update that said SUCCEEDED.
+    const atV2 = await settledMemory(board);
     assertConfirmedInSlot1(dir, images.v2, jobId, md5Of(images.v2));
     console.log(`  job ${jobId} SUCCEEDED ${jobSeconds.toFixed(1)} s after CreateJob (image ${images.v2.length} bytes); ms after CreateJob ${JSON.stringify(seen)}; ${board.boots} interpreter starts; ${Date.now() - started} ms in all`);
     const costs = await tlsCosts(bin!, bench);
