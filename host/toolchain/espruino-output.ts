@@ -7,6 +7,7 @@ import type { Plugin, OutputChunk } from "rollup";
 import { fillArrayHoles } from "./array-holes.ts";
 import { checkEspruinoCompat } from "./gate.ts";
 import { sizeBreakdown, type ModuleBytes } from "./size-breakdown.ts";
+import { onDemandSpans } from "./on-demand.ts";
 
 /**
  * Private members are spelled with a leading underscore in firmware/ (the
@@ -69,7 +70,7 @@ export function espruinoOutput(options: OutputOptions): Plugin {
         }
         const bytes = Buffer.byteLength(file.code, "latin1");
         const limit = options.budget[file.fileName];
-        options.onSize?.(file.fileName, bytes, limit, file.map ? sizeBreakdown(file.code, file.map as never) : []);
+        options.onSize?.(file.fileName, bytes, limit, file.map ? sizeBreakdown(file.code, file.map as never, onDemandSpans(file.code)) : []);
         if (limit !== undefined && bytes > limit) {
           this.error(`${file.fileName} is ${bytes} bytes, over its budget of ${limit} bytes`);
         }

@@ -13,7 +13,9 @@
 // one scope long, which the interpreter does not copy into each of them
 // (docs/interpreter.md, "What a function costs"). The declaration is a global of
 // the image, named like the loader's own (__fotaBoot).
+import * as acorn from "acorn";
 import { rollup, type Plugin } from "rollup";
+import type { NamedSpan } from "./size-breakdown.ts";
 
 /** Specifier → the module's entry point (relative to the repository root) and its root function's name. */
 export const ON_DEMAND: Record<string, { entry: string; global: string }> = {
@@ -44,6 +46,21 @@ export function onDemand(plugins: () => Plugin[], onBundle?: (specifier: string,
     },
     banner: () => [...declarations.values()].join(""),
   };
+}
+
+/**
+ * Where the finished image declares its on-demand modules, for the size
+ * breakdown: "fota/engine (on demand)" for virtual:fota-engine's declaration.
+ */
+export function onDemandSpans(code: string): NamedSpan[] {
+  const names = new Map(Object.values(ON_DEMAND).map((m) => [m.global, m.entry.replace(/^firmware\//, "").replace(/\.ts$/, "") + " (on demand)"]));
+  const program = acorn.parse(code, { ecmaVersion: "latest" });
+  const spans: NamedSpan[] = [];
+  for (const statement of program.body) {
+    const module = statement.type === "FunctionDeclaration" ? names.get(statement.id.name) : undefined;
+    if (module) spans.push({ module, start: statement.start, end: statement.end });
+  }
+  return spans;
 }
 
 /** A bundle generated as an iife named `name` ("var name=...;") as the expression whose value is its exports. */

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { rollup } from "rollup";
 import { loadBoard } from "../../host/toolchain/board.ts";
 import { failOnWarning, firmwarePlugins } from "../../host/toolchain/config.ts";
-import { sizeBreakdown } from "../../host/toolchain/size-breakdown.ts";
+import { sizeBreakdown, type ModuleBytes } from "../../host/toolchain/size-breakdown.ts";
 
 test("the size breakdown charges every byte of the loader to a module, and names the modules it bundles wherever the image is written", async () => {
   const bundle = await rollup({ input: "firmware/loader/main.ts", onwarn: failOnWarning("loader"), plugins: firmwarePlugins({ board: loadBoard("linux"), firmwareVersion: "t", shrink: true, budget: {} }) });
@@ -20,4 +20,29 @@ test("the size breakdown charges every byte of the loader to a module, and names
   for (const m of ["boot/entry", "boot/log", "boot/loader", "loader/main", "image/run-copy"]) assert.ok(names.includes(m), `${m} in ${names}`);
   assert.ok(!names.some((n) => n.startsWith("mqtt/")), "the loader bundles no MQTT code");
   assert.deepEqual(sizeBreakdown(elsewhere.code, elsewhere.map as never), modules, "the same names wherever the image is written");
+});
+
+test("the application's breakdown charges the on-demand engine to one line, about the size the engine's own line gives, and leaves almost nothing unmapped", async () => {
+  const engineSizes: number[] = [];
+  const appModules: ModuleBytes[] = [];
+  const plugins = firmwarePlugins({
+    board: loadBoard("linux"),
+    firmwareVersion: "t",
+    shrink: true,
+    budget: {},
+    onSize: (file, bytes, _limit, modules) => {
+      if (file.startsWith("engine.js")) engineSizes.push(bytes);
+      else appModules.push(...modules);
+    },
+  });
+  const bundle = await rollup({ input: "firmware/app/main.ts", onwarn: failOnWarning("app"), plugins });
+  await bundle.generate({ format: "iife", strict: false, sourcemap: "hidden" });
+  await bundle.close();
+  const bytesOf = (name: string) => appModules.find((m) => m.module === name)?.bytes ?? 0;
+  const engine = bytesOf("fota/engine (on demand)");
+  assert.equal(engineSizes.length, 1);
+  assert.ok(Math.abs(engine - engineSizes[0]) < engineSizes[0] * 0.05, `engine charged ${engine} bytes in the app, ${engineSizes[0]} on its own`);
+  assert.ok(bytesOf("(unmapped)") < 200, `unmapped ${bytesOf("(unmapped)")} bytes`);
+  for (const m of ["crypto/md5-block", "fota/download"]) assert.equal(bytesOf(m), 0, `${m} is the engine's, charged to its line`);
+  assert.ok(bytesOf("mqtt/client") > 0);
 });
