@@ -15,7 +15,7 @@
 // the image, named like the loader's own (__fotaBoot).
 import * as acorn from "acorn";
 import { rollup, type Plugin } from "rollup";
-import type { NamedSpan } from "./size-breakdown.ts";
+import { shortName, type NamedSpan } from "./size-breakdown.ts";
 
 /** Specifier → the module's entry point (relative to the repository root) and its root function's name. */
 export const ON_DEMAND: Record<string, { entry: string; global: string }> = {
@@ -53,7 +53,7 @@ export function onDemand(plugins: () => Plugin[], onBundle?: (specifier: string,
  * breakdown: "fota/engine (on demand)" for virtual:fota-engine's declaration.
  */
 export function onDemandSpans(code: string): NamedSpan[] {
-  const names = new Map(Object.values(ON_DEMAND).map((m) => [m.global, m.entry.replace(/^firmware\//, "").replace(/\.ts$/, "") + " (on demand)"]));
+  const names = new Map(Object.values(ON_DEMAND).map((m) => [m.global, shortName(m.entry) + " (on demand)"]));
   const program = acorn.parse(code, { ecmaVersion: "latest" });
   const spans: NamedSpan[] = [];
   for (const statement of program.body) {

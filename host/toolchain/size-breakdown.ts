@@ -54,7 +54,7 @@ function chargeSpan(marks: { at: number; module: string }[], span: NamedSpan): v
  * "fota/download" for ../../firmware/fota/download.ts: sources are relative to
  * the image's folder, which may lie outside the project (`fota build --out /tmp/x`).
  */
-function shortName(source: string): string {
+export function shortName(source: string): string {
   return source.replace(/^(\.\.\/)+/, "").replace(/^(.*\/)?firmware\//, "").replace(/\.ts$/, "");
 }
 

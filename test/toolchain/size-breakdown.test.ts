@@ -6,10 +6,16 @@ import { join } from "node:path";
 import { rollup } from "rollup";
 import { loadBoard } from "../../host/toolchain/board.ts";
 import { failOnWarning, firmwarePlugins } from "../../host/toolchain/config.ts";
+import type { OutputOptions } from "../../host/toolchain/espruino-output.ts";
 import { sizeBreakdown, type ModuleBytes } from "../../host/toolchain/size-breakdown.ts";
 
+/** The Linux board's firmware plugins, as the build uses them. */
+function linuxPlugins(onSize?: OutputOptions["onSize"]) {
+  return firmwarePlugins({ board: loadBoard("linux"), firmwareVersion: "t", shrink: true, budget: {}, onSize });
+}
+
 test("the size breakdown charges every byte of the loader to a module, and names the modules it bundles wherever the image is written", async () => {
-  const bundle = await rollup({ input: "firmware/loader/main.ts", onwarn: failOnWarning("loader"), plugins: firmwarePlugins({ board: loadBoard("linux"), firmwareVersion: "t", shrink: true, budget: {} }) });
+  const bundle = await rollup({ input: "firmware/loader/main.ts", onwarn: failOnWarning("loader"), plugins: linuxPlugins() });
   const { output } = await bundle.generate({ format: "iife", strict: false, sourcemap: "hidden" });
   // Written outside the project (fota build --out /tmp/x), its map's sources climb out of that folder first.
   const elsewhere = (await bundle.generate({ format: "iife", strict: false, sourcemap: "hidden", file: join(tmpdir(), "out", "loader.js") })).output[0];
@@ -25,15 +31,9 @@ test("the size breakdown charges every byte of the loader to a module, and names
 test("the application's breakdown charges the on-demand engine to one line, about the size the engine's own line gives, and leaves almost nothing unmapped", async () => {
   const engineSizes: number[] = [];
   const appModules: ModuleBytes[] = [];
-  const plugins = firmwarePlugins({
-    board: loadBoard("linux"),
-    firmwareVersion: "t",
-    shrink: true,
-    budget: {},
-    onSize: (file, bytes, _limit, modules) => {
-      if (file.startsWith("engine.js")) engineSizes.push(bytes);
-      else appModules.push(...modules);
-    },
+  const plugins = linuxPlugins((file, bytes, _limit, modules) => {
+    if (file.startsWith("engine.js")) engineSizes.push(bytes);
+    else appModules.push(...modules);
   });
   const bundle = await rollup({ input: "firmware/app/main.ts", onwarn: failOnWarning("app"), plugins });
   await bundle.generate({ format: "iife", strict: false, sourcemap: "hidden" });
